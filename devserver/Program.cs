@@ -1,1 +1,3 @@
-return 0;
+using MaintenanceWorkflows.DevServer;
+
+return await DevServerCommand.RunAsync(args);

@@ -1,0 +1,107 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace MaintenanceWorkflows.DevServer;
+
+/// <summary>
+/// The standalone server's command line. Also accepts the Temporal test server's calling
+/// convention (a bare port number first, as the SDK's <c>WorkflowEnvironment.StartTimeSkippingAsync</c>
+/// passes it), which turns time skipping on.
+/// </summary>
+public static class DevServerCommand
+{
+    public const string Usage =
+        "usage: devserver [--port N] [--host ADDRESS] [--namespace NAME]... [--time-skipping] [--log-level LEVEL]\n" +
+        "       devserver PORT [...]   (Temporal test-server convention: time skipping on)";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, CancellationToken ct = default)
+    {
+        output ??= Console.Out;
+        DevServerOptions options;
+        LogLevel logLevel;
+        try
+        {
+            (options, logLevel) = Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}\n{Usage}");
+            return 2;
+        }
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        await using var server = await TemporalDevServer.StartAsync(options with { LoggerFactory = loggerFactory }, stop.Token);
+        var namespaces = string.Join(", ", options.Namespaces.Prepend("default").Distinct());
+        await output.WriteLineAsync(
+            $"Temporal devserver listening on {server.Target} (namespaces: {namespaces}; time: {(options.TimeSkipping ? "skipping" : "real")}). Ctrl+C stops it.");
+        await output.FlushAsync(ct);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: shut down cleanly.
+        }
+        return 0;
+    }
+
+    public static (DevServerOptions Options, LogLevel LogLevel) Parse(IReadOnlyList<string> args)
+    {
+        var options = new DevServerOptions();
+        var namespaces = new List<string>();
+        var logLevel = LogLevel.Warning;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            switch (arg)
+            {
+                case "--port":
+                case "-p":
+                    options = options with { Port = ParsePort(Value()) };
+                    break;
+                case "--host":
+                case "--ip":
+                    options = options with { Host = Value() };
+                    break;
+                case "--namespace":
+                case "-n":
+                    namespaces.Add(Value());
+                    break;
+                case "--time-skipping":
+                case "--enable-time-skipping":
+                    options = options with { TimeSkipping = true };
+                    break;
+                case "--log-level":
+                    var level = Value();
+                    logLevel = Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed)
+                        ? parsed
+                        : throw new ArgumentException($"--log-level '{level}' is not one of {string.Join(", ", Enum.GetNames<LogLevel>())}");
+                    break;
+                case "--help":
+                case "-h":
+                    throw new ArgumentException("help requested");
+                default:
+                    if (i == 0 && int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                    {
+                        options = options with { Port = ParsePort(arg), TimeSkipping = true };
+                        break;
+                    }
+                    throw new ArgumentException($"unknown argument '{arg}'");
+            }
+        }
+        return (options with { Namespaces = namespaces }, logLevel);
+    }
+
+    private static int ParsePort(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
+            ? port
+            : throw new ArgumentException($"port '{value}' is not a number from 0 to 65535");
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace MaintenanceWorkflows.DevServer;
+
+/// <summary>How to start a <see cref="TemporalDevServer"/>.</summary>
+public sealed record DevServerOptions
+{
+    /// <summary>Address to listen on; loopback by default.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>Port to listen on; 0 picks a free port (read it back from <see cref="TemporalDevServer.Target"/>).</summary>
+    public int Port { get; init; }
+
+    /// <summary>Namespaces to create in addition to <c>default</c>, which always exists.</summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = [];
+
+    /// <summary>
+    /// False: real wall-clock time. True: virtual time that jumps to the next timer whenever
+    /// nothing holds it (see the TestService lock RPCs).
+    /// </summary>
+    public bool TimeSkipping { get; init; }
+
+    /// <summary>Where the server logs; nothing is logged when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+}

@@ -1,0 +1,441 @@
+using Google.Protobuf.WellKnownTypes;
+using MaintenanceWorkflows.DevServer.Grpc;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.ErrorDetails.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.TaskQueue.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Exceptions;
+
+namespace MaintenanceWorkflows.DevServer.Engine;
+
+public sealed partial class WorkflowEngine
+{
+    public StartWorkflowExecutionResponse StartWorkflow(StartWorkflowExecutionRequest req)
+    {
+        lock (gate)
+        {
+            var (run, started) = StartLocked(new StartArgs(req), signal: null);
+            return new StartWorkflowExecutionResponse { RunId = run.RunId, Started = started };
+        }
+    }
+
+    public SignalWithStartWorkflowExecutionResponse SignalWithStart(SignalWithStartWorkflowExecutionRequest req)
+    {
+        if (string.IsNullOrEmpty(req.SignalName))
+        {
+            throw GrpcException.InvalidArgument("signal_name is required");
+        }
+        var signal = NewEvent(EventType.WorkflowExecutionSignaled);
+        signal.WorkflowExecutionSignaledEventAttributes = new()
+        {
+            SignalName = req.SignalName,
+            Input = req.SignalInput,
+            Identity = req.Identity,
+            Header = req.Header,
+        };
+        lock (gate)
+        {
+            var nsState = RequireNamespace(req.Namespace);
+            if (!string.IsNullOrEmpty(req.WorkflowId) &&
+                nsState.Workflows.TryGetValue(req.WorkflowId, out var runs) && runs[^1].IsRunning)
+            {
+                var current = runs[^1];
+                AddExternalEvents(current, signal);
+                Commit(current);
+                return new SignalWithStartWorkflowExecutionResponse { RunId = current.RunId, Started = false };
+            }
+            var (run, started) = StartLocked(new StartArgs(req), signal);
+            return new SignalWithStartWorkflowExecutionResponse { RunId = run.RunId, Started = started };
+        }
+    }
+
+    public void Signal(SignalWorkflowExecutionRequest req)
+    {
+        if (string.IsNullOrEmpty(req.SignalName))
+        {
+            throw GrpcException.InvalidArgument("signal_name is required");
+        }
+        lock (gate)
+        {
+            var run = FindRun(req.Namespace, req.WorkflowExecution);
+            RequireRunning(run);
+            if (!string.IsNullOrEmpty(req.RequestId) && !run.AppliedRequestIds.Add(req.RequestId))
+            {
+                return;
+            }
+            var signal = NewEvent(EventType.WorkflowExecutionSignaled);
+            signal.WorkflowExecutionSignaledEventAttributes = new()
+            {
+                SignalName = req.SignalName,
+                Input = req.Input,
+                Identity = req.Identity,
+                Header = req.Header,
+            };
+            AddExternalEvents(run, signal);
+            Commit(run);
+        }
+    }
+
+    public void RequestCancel(RequestCancelWorkflowExecutionRequest req)
+    {
+        lock (gate)
+        {
+            var run = FindRun(req.Namespace, req.WorkflowExecution);
+            RequireRunning(run);
+            if (run.CancelRequested ||
+                (!string.IsNullOrEmpty(req.RequestId) && !run.AppliedRequestIds.Add(req.RequestId)))
+            {
+                return;
+            }
+            run.CancelRequested = true;
+            var evt = NewEvent(EventType.WorkflowExecutionCancelRequested);
+            evt.WorkflowExecutionCancelRequestedEventAttributes = new()
+            {
+                Cause = req.Reason,
+                Identity = req.Identity,
+            };
+            AddExternalEvents(run, evt);
+            Commit(run);
+        }
+    }
+
+    public void Terminate(TerminateWorkflowExecutionRequest req)
+    {
+        lock (gate)
+        {
+            var run = FindRun(req.Namespace, req.WorkflowExecution);
+            RequireRunning(run);
+            var evt = NewEvent(EventType.WorkflowExecutionTerminated);
+            evt.WorkflowExecutionTerminatedEventAttributes = new()
+            {
+                Reason = req.Reason,
+                Details = req.Details,
+                Identity = req.Identity,
+            };
+            ForceClose(run, evt, WorkflowExecutionStatus.Terminated);
+            Commit(run);
+        }
+    }
+
+    private static void RequireRunning(WorkflowRun run)
+    {
+        if (!run.IsRunning)
+        {
+            throw GrpcException.NotFound($"workflow execution already completed (workflow id '{run.WorkflowId}', run id '{run.RunId}')");
+        }
+    }
+
+    private (WorkflowRun Run, bool Started) StartLocked(StartArgs args, HistoryEvent? signal)
+    {
+        var nsState = RequireNamespace(args.Namespace);
+        Validate(args);
+        if (nsState.Workflows.TryGetValue(args.WorkflowId, out var runs))
+        {
+            var current = runs[^1];
+            if (current.IsRunning)
+            {
+                if (!string.IsNullOrEmpty(args.RequestId) && current.StartRequestIds.Contains(args.RequestId))
+                {
+                    return (current, true);
+                }
+                switch (args.ConflictPolicy)
+                {
+                    case WorkflowIdConflictPolicy.UseExisting:
+                        if (signal != null)
+                        {
+                            AddExternalEvents(current, signal);
+                            Commit(current);
+                        }
+                        return (current, false);
+                    case WorkflowIdConflictPolicy.TerminateExisting:
+                        TerminateForReuse(current, args.Identity);
+                        break;
+                    default:
+#pragma warning disable CS0612 // Older SDKs still send the deprecated reuse policy; honour it.
+                        if (args.ReusePolicy == WorkflowIdReusePolicy.TerminateIfRunning)
+#pragma warning restore CS0612
+                        {
+                            TerminateForReuse(current, args.Identity);
+                            break;
+                        }
+                        throw AlreadyStarted(current);
+                }
+            }
+            else
+            {
+                var allowed = args.ReusePolicy switch
+                {
+                    WorkflowIdReusePolicy.RejectDuplicate => false,
+                    WorkflowIdReusePolicy.AllowDuplicateFailedOnly =>
+                        current.Status != WorkflowExecutionStatus.Completed,
+                    _ => true,
+                };
+                if (!allowed)
+                {
+                    throw AlreadyStarted(current);
+                }
+            }
+        }
+        else
+        {
+            runs = [];
+            nsState.Workflows[args.WorkflowId] = runs;
+        }
+
+        var now = Clock.UtcNow;
+        var runId = Guid.NewGuid().ToString();
+        var executionTimeout = FromDuration(args.ExecutionTimeout);
+        var runTimeout = FromDuration(args.RunTimeout);
+        if (runTimeout == TimeSpan.Zero || (executionTimeout > TimeSpan.Zero && runTimeout > executionTimeout))
+        {
+            runTimeout = executionTimeout;
+        }
+        var taskTimeout = FromDuration(args.TaskTimeout);
+        if (taskTimeout == TimeSpan.Zero)
+        {
+            taskTimeout = DefaultWorkflowTaskTimeout;
+        }
+        var startDelay = FromDuration(args.StartDelay);
+        var attrs = new WorkflowExecutionStartedEventAttributes
+        {
+            WorkflowType = args.WorkflowType,
+            TaskQueue = new() { Name = args.TaskQueue.Name, Kind = TaskQueueKind.Normal },
+            Input = args.Input,
+            WorkflowExecutionTimeout = ToDuration(executionTimeout),
+            WorkflowRunTimeout = ToDuration(runTimeout),
+            WorkflowTaskTimeout = Duration.FromTimeSpan(taskTimeout),
+            OriginalExecutionRunId = runId,
+            FirstExecutionRunId = runId,
+            Identity = args.Identity,
+            Attempt = 1,
+            RetryPolicy = args.RetryPolicy,
+            CronSchedule = args.CronSchedule,
+            Memo = args.Memo,
+            SearchAttributes = args.SearchAttributes,
+            Header = args.Header,
+            FirstWorkflowTaskBackoff = ToDuration(startDelay),
+            WorkflowId = args.WorkflowId,
+        };
+        if (executionTimeout > TimeSpan.Zero)
+        {
+            attrs.WorkflowExecutionExpirationTime = Timestamp.FromDateTime(now + executionTimeout);
+        }
+        var run = new WorkflowRun(args.Namespace, args.WorkflowId, runId, attrs)
+        {
+            StartTime = now,
+            ExecutionTime = now + startDelay,
+            AwaitingFirstTask = startDelay > TimeSpan.Zero,
+        };
+        if (!string.IsNullOrEmpty(args.RequestId))
+        {
+            run.StartRequestIds.Add(args.RequestId);
+        }
+        if (args.Memo != null)
+        {
+            run.Memo.Fields.Add(args.Memo.Fields);
+        }
+        if (args.SearchAttributes != null)
+        {
+            run.SearchAttributes.IndexedFields.Add(args.SearchAttributes.IndexedFields);
+        }
+        runs.Add(run);
+        runsById[runId] = run;
+
+        var started = NewEvent(EventType.WorkflowExecutionStarted);
+        started.WorkflowExecutionStartedEventAttributes = attrs;
+        Append(run, started);
+        if (signal != null)
+        {
+            Append(run, signal);
+        }
+        if (run.AwaitingFirstTask)
+        {
+            run.RunTimers.Add(Clock.After(startDelay, () => OnStartDelayElapsed(run)));
+        }
+        else
+        {
+            ScheduleWorkflowTask(run, 1);
+        }
+        // Timeouts count from when the workflow may first run, i.e. after any start delay.
+        if (executionTimeout > TimeSpan.Zero)
+        {
+            run.RunTimers.Add(Clock.Schedule(run.ExecutionTime + executionTimeout, () => OnWorkflowTimedOut(run)));
+        }
+        if (runTimeout > TimeSpan.Zero && runTimeout != executionTimeout)
+        {
+            run.RunTimers.Add(Clock.Schedule(run.ExecutionTime + runTimeout, () => OnWorkflowTimedOut(run)));
+        }
+        Commit(run);
+        return (run, true);
+    }
+
+    private static void Validate(StartArgs args)
+    {
+        if (string.IsNullOrEmpty(args.WorkflowId))
+        {
+            throw GrpcException.InvalidArgument("workflow_id is required: give every workflow a stable id");
+        }
+        if (string.IsNullOrEmpty(args.WorkflowType?.Name))
+        {
+            throw GrpcException.InvalidArgument("workflow_type.name is required");
+        }
+        if (string.IsNullOrEmpty(args.TaskQueue?.Name))
+        {
+            throw GrpcException.InvalidArgument("task_queue.name is required: name the queue your worker polls");
+        }
+        foreach (var (name, duration) in new[]
+        {
+            ("workflow_execution_timeout", args.ExecutionTimeout),
+            ("workflow_run_timeout", args.RunTimeout),
+            ("workflow_task_timeout", args.TaskTimeout),
+            ("workflow_start_delay", args.StartDelay),
+        })
+        {
+            if (duration != null && duration.ToTimeSpan() < TimeSpan.Zero)
+            {
+                throw GrpcException.InvalidArgument($"{name} must not be negative");
+            }
+        }
+    }
+
+    private static GrpcException AlreadyStarted(WorkflowRun current) =>
+        new(
+            RpcException.StatusCode.AlreadyExists,
+            $"Workflow execution is already running. WorkflowId: {current.WorkflowId}, RunId: {current.RunId}.",
+            new WorkflowExecutionAlreadyStartedFailure
+            {
+                RunId = current.RunId,
+                StartRequestId = current.StartRequestIds.FirstOrDefault() ?? string.Empty,
+            });
+
+    private void TerminateForReuse(WorkflowRun run, string identity)
+    {
+        var evt = NewEvent(EventType.WorkflowExecutionTerminated);
+        evt.WorkflowExecutionTerminatedEventAttributes = new()
+        {
+            Reason = "terminated to start a new run with the same workflow id",
+            Identity = identity,
+        };
+        ForceClose(run, evt, WorkflowExecutionStatus.Terminated);
+        Commit(run);
+    }
+
+    private void OnStartDelayElapsed(WorkflowRun run)
+    {
+        lock (gate)
+        {
+            if (!run.IsRunning || !run.AwaitingFirstTask)
+            {
+                return;
+            }
+            run.AwaitingFirstTask = false;
+            ScheduleWorkflowTask(run, 1);
+            Commit(run);
+        }
+    }
+
+    private void OnWorkflowTimedOut(WorkflowRun run)
+    {
+        lock (gate)
+        {
+            if (!run.IsRunning)
+            {
+                return;
+            }
+            var evt = NewEvent(EventType.WorkflowExecutionTimedOut);
+            evt.WorkflowExecutionTimedOutEventAttributes = new() { RetryState = RetryState.Timeout };
+            ForceClose(run, evt, WorkflowExecutionStatus.TimedOut);
+            Commit(run);
+        }
+    }
+
+    /// <summary>
+    /// Closes a run from outside the workflow (terminate, timeout): a started workflow task is
+    /// failed first and buffered events are written, so the history stays well formed.
+    /// </summary>
+    private void ForceClose(WorkflowRun run, HistoryEvent closeEvent, WorkflowExecutionStatus status)
+    {
+        var task = run.WorkflowTask;
+        if (task?.StartedEvent != null)
+        {
+            Append(run, task.StartedEvent);
+            var failed = NewEvent(EventType.WorkflowTaskFailed);
+            failed.WorkflowTaskFailedEventAttributes = new()
+            {
+                ScheduledEventId = task.ScheduledEventId,
+                StartedEventId = task.StartedEvent.EventId,
+                Cause = WorkflowTaskFailedCause.ForceCloseCommand,
+                Failure = new Failure { Message = "workflow closed while this workflow task was in flight" },
+            };
+            Append(run, failed);
+        }
+        FlushBuffered(run);
+        Append(run, closeEvent);
+        CloseRun(run, status);
+    }
+
+    private void CloseRun(WorkflowRun run, WorkflowExecutionStatus status)
+    {
+        run.Status = status;
+        run.CloseTime = Clock.UtcNow;
+        run.WorkflowTask?.Timeout?.Cancel();
+        run.WorkflowTask = null;
+        run.Buffered.Clear();
+        foreach (var timer in run.RunTimers)
+        {
+            timer.Cancel();
+        }
+        foreach (var timer in run.Timers.Values)
+        {
+            timer.Handle.Cancel();
+        }
+        run.Timers.Clear();
+        foreach (var activity in run.Activities.Values)
+        {
+            activity.CancelAllTimers();
+        }
+        run.Activities.Clear();
+        DispatchLegacyQueries(run);
+    }
+
+    /// <summary>The fields StartWorkflowExecution and SignalWithStartWorkflowExecution share.</summary>
+    private sealed record StartArgs(
+        string Namespace,
+        string WorkflowId,
+        WorkflowType WorkflowType,
+        TaskQueue TaskQueue,
+        Payloads? Input,
+        Duration? ExecutionTimeout,
+        Duration? RunTimeout,
+        Duration? TaskTimeout,
+        string Identity,
+        string RequestId,
+        WorkflowIdReusePolicy ReusePolicy,
+        WorkflowIdConflictPolicy ConflictPolicy,
+        RetryPolicy? RetryPolicy,
+        string CronSchedule,
+        Memo? Memo,
+        SearchAttributes? SearchAttributes,
+        Header? Header,
+        Duration? StartDelay)
+    {
+        public StartArgs(StartWorkflowExecutionRequest r)
+            : this(r.Namespace, r.WorkflowId, r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout,
+                r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity, r.RequestId, r.WorkflowIdReusePolicy,
+                r.WorkflowIdConflictPolicy, r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header,
+                r.WorkflowStartDelay)
+        {
+        }
+
+        public StartArgs(SignalWithStartWorkflowExecutionRequest r)
+            : this(r.Namespace, r.WorkflowId, r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout,
+                r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity, r.RequestId, r.WorkflowIdReusePolicy,
+                r.WorkflowIdConflictPolicy, r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header,
+                r.WorkflowStartDelay)
+        {
+        }
+    }
+}

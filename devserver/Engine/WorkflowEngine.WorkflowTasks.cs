@@ -1,0 +1,561 @@
+using Google.Protobuf.WellKnownTypes;
+using MaintenanceWorkflows.DevServer.Grpc;
+using Temporalio.Api.Command.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.Query.V1;
+using Temporalio.Api.TaskQueue.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Exceptions;
+
+namespace MaintenanceWorkflows.DevServer.Engine;
+
+public sealed partial class WorkflowEngine
+{
+    private void ScheduleWorkflowTask(WorkflowRun run, int attempt)
+    {
+        var evt = NewEvent(EventType.WorkflowTaskScheduled);
+        evt.WorkflowTaskScheduledEventAttributes = new()
+        {
+            TaskQueue = run.Start.TaskQueue,
+            StartToCloseTimeout = run.Start.WorkflowTaskTimeout,
+            Attempt = attempt,
+        };
+        Append(run, evt);
+        run.WorkflowTask = new WorkflowTaskState(evt.EventId, attempt, evt.EventTime.ToDateTime());
+        Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false)
+            .Enqueue(new WorkflowTaskRef(run, evt.EventId, attempt));
+    }
+
+    public async Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskAsync(PollWorkflowTaskQueueRequest req, CallContext ctx)
+    {
+        if (string.IsNullOrEmpty(req.TaskQueue?.Name))
+        {
+            throw GrpcException.InvalidArgument("task_queue.name is required");
+        }
+        lock (gate)
+        {
+            RequireNamespace(req.Namespace);
+        }
+        if (req.TaskQueue.Kind == TaskQueueKind.Sticky)
+        {
+            // Stickiness is not implemented: every task goes to the normal queue with full history,
+            // so a sticky poll simply times out empty.
+            await WaitQuietlyAsync(Task.Delay(ctx.LongPollWait, ctx.CancellationToken));
+            ctx.CancellationToken.ThrowIfCancellationRequested();
+            return new PollWorkflowTaskQueueResponse();
+        }
+        var response = await PollAsync(
+            req.Namespace, req.TaskQueue.Name, activity: false, ctx,
+            task => TryStartWorkflowTask(task, req.Identity, ctx));
+        return response ?? new PollWorkflowTaskQueueResponse();
+    }
+
+    /// <summary>Long poll: take the first valid task, or park until one arrives or the wait ends.</summary>
+    private async Task<T?> PollAsync<T>(string ns, string queueName, bool activity, CallContext ctx, Func<QueuedTask, T?> tryStart)
+        where T : class
+    {
+        var deadline = DateTime.UtcNow + ctx.LongPollWait;
+        while (true)
+        {
+            LinkedListNode<TaskCompletionSource> parked;
+            TaskQueueState queue;
+            lock (gate)
+            {
+                queue = Queue(ns, queueName, activity);
+                while (queue.TryDequeue(out var task))
+                {
+                    var started = tryStart(task);
+                    if (started != null)
+                    {
+                        return started;
+                    }
+                }
+                parked = queue.Park();
+            }
+            var remaining = deadline - DateTime.UtcNow;
+            var woken = remaining > TimeSpan.Zero &&
+                await WaitQuietlyAsync(parked.Value.Task.WaitAsync(remaining, ctx.CancellationToken));
+            if (!woken)
+            {
+                lock (gate)
+                {
+                    queue.Unpark(parked);
+                }
+                ctx.CancellationToken.ThrowIfCancellationRequested();
+                return null;
+            }
+        }
+    }
+
+    private static async Task<bool> WaitQuietlyAsync(Task task)
+    {
+        try
+        {
+            await task;
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private PollWorkflowTaskQueueResponse? TryStartWorkflowTask(QueuedTask queued, string identity, CallContext ctx)
+    {
+        var run = queued.Run;
+        if (queued is QueryTaskRef queryRef)
+        {
+            return TryStartLegacyQuery(queryRef, ctx);
+        }
+        if (queued is not WorkflowTaskRef taskRef || !run.IsRunning || run.WorkflowTask is not { } task ||
+            task.ScheduledEventId != taskRef.ScheduledEventId || task.Attempt != taskRef.Attempt ||
+            task.StartedEvent != null)
+        {
+            return null;
+        }
+        var now = Clock.UtcNow;
+        var started = NewEvent(EventType.WorkflowTaskStarted);
+        started.EventId = run.NextEventId;
+        started.EventTime = Timestamp.FromDateTime(now);
+        started.WorkflowTaskStartedEventAttributes = new()
+        {
+            ScheduledEventId = task.ScheduledEventId,
+            Identity = identity,
+            RequestId = Guid.NewGuid().ToString(),
+        };
+        task.StartedEvent = started;
+        task.Timeout = Clock.After(
+            FromDuration(run.Start.WorkflowTaskTimeout),
+            () => OnWorkflowTaskTimedOut(run, task));
+        task.DeliveredQueries.AddRange(run.Queries);
+        run.Queries.Clear();
+
+        var response = new PollWorkflowTaskQueueResponse
+        {
+            TaskToken = TaskToken.ForWorkflowTask(run, task.ScheduledEventId, task.Attempt),
+            WorkflowExecution = run.Execution,
+            WorkflowType = run.Start.WorkflowType,
+            PreviousStartedEventId = run.LastCompletedWorkflowTaskStartedId,
+            StartedEventId = started.EventId,
+            Attempt = task.Attempt,
+            History = new(),
+            WorkflowExecutionTaskQueue = run.Start.TaskQueue,
+            ScheduledTime = Timestamp.FromDateTime(task.ScheduledTime),
+            StartedTime = started.EventTime,
+        };
+        response.History.Events.AddRange(run.History);
+        response.History.Events.Add(started);
+        foreach (var query in task.DeliveredQueries)
+        {
+            response.Queries[query.Id] = query.Query;
+        }
+        Commit(run);
+        ctx.OnUndelivered(() =>
+        {
+            lock (gate)
+            {
+                if (run.WorkflowTask != task || task.StartedEvent != started)
+                {
+                    return;
+                }
+                task.StartedEvent = null;
+                task.Timeout?.Cancel();
+                run.Queries.InsertRange(0, task.DeliveredQueries);
+                task.DeliveredQueries.Clear();
+                Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false).Enqueue(taskRef);
+                Commit(run);
+            }
+        });
+        return response;
+    }
+
+    private (WorkflowRun Run, WorkflowTaskState Task) RequireStartedWorkflowTask(string ns, Google.Protobuf.ByteString token)
+    {
+        var (runId, scheduledEventId, attempt) = TaskToken.DecodeTask(token, "W");
+        if (runsById.TryGetValue(runId, out var run) && run.Namespace == ns && run.IsRunning &&
+            run.WorkflowTask is { StartedEvent: not null } task && task.ScheduledEventId == scheduledEventId &&
+            task.Attempt == attempt)
+        {
+            return (run, task);
+        }
+        throw GrpcException.NotFound("Workflow task not found: it completed, timed out, or its workflow closed");
+    }
+
+    public RespondWorkflowTaskCompletedResponse CompleteWorkflowTask(RespondWorkflowTaskCompletedRequest req)
+    {
+        lock (gate)
+        {
+            RequireNamespace(req.Namespace);
+            var (run, task) = RequireStartedWorkflowTask(req.Namespace, req.TaskToken);
+            var commands = req.Commands;
+            var problem = ValidateCommands(run, commands, out var cause);
+            if (problem == null && run.Buffered.Count > 0 && commands.Any(c => IsCloseCommand(c.CommandType)))
+            {
+                problem = "the workflow tried to close while new events were waiting; it gets a new workflow task with them";
+                cause = WorkflowTaskFailedCause.UnhandledCommand;
+            }
+            if (problem != null)
+            {
+                AnswerDeliveredQueries(task, req.QueryResults);
+                FailWorkflowTask(run, task, cause, new Failure { Message = problem }, req.Identity, WorkflowTaskAttemptAfter(task, cause));
+                Commit(run);
+                throw GrpcException.InvalidArgument(problem);
+            }
+
+            var startedEvent = Append(run, task.StartedEvent!);
+            var completed = NewEvent(EventType.WorkflowTaskCompleted);
+            completed.WorkflowTaskCompletedEventAttributes = new()
+            {
+                ScheduledEventId = task.ScheduledEventId,
+                StartedEventId = startedEvent.EventId,
+                Identity = req.Identity,
+                SdkMetadata = req.SdkMetadata,
+                MeteringMetadata = req.MeteringMetadata,
+            };
+            Append(run, completed);
+            task.Timeout?.Cancel();
+            run.WorkflowTask = null;
+            run.LastCompletedWorkflowTaskStartedId = startedEvent.EventId;
+
+            var needsNewTask = false;
+            foreach (var command in commands)
+            {
+                needsNewTask |= ApplyCommand(run, command, completed.EventId);
+            }
+            AnswerDeliveredQueries(task, req.QueryResults);
+            if (run.IsRunning)
+            {
+                needsNewTask |= FlushBuffered(run) > 0 || req.ForceCreateNewWorkflowTask;
+                if (needsNewTask)
+                {
+                    ScheduleWorkflowTask(run, 1);
+                }
+                DispatchLegacyQueries(run);
+            }
+            Commit(run);
+            return new RespondWorkflowTaskCompletedResponse();
+        }
+    }
+
+    public RespondWorkflowTaskFailedResponse FailWorkflowTask(RespondWorkflowTaskFailedRequest req)
+    {
+        lock (gate)
+        {
+            RequireNamespace(req.Namespace);
+            var (run, task) = RequireStartedWorkflowTask(req.Namespace, req.TaskToken);
+            FailWorkflowTask(run, task, req.Cause, req.Failure, req.Identity, WorkflowTaskAttemptAfter(task, req.Cause));
+            Commit(run);
+            return new RespondWorkflowTaskFailedResponse();
+        }
+    }
+
+    /// <summary>A failure the worker caused counts as another attempt; one the server caused starts over.</summary>
+    private static int WorkflowTaskAttemptAfter(WorkflowTaskState task, WorkflowTaskFailedCause cause) =>
+        cause == WorkflowTaskFailedCause.UnhandledCommand ? 1 : task.Attempt + 1;
+
+    private void FailWorkflowTask(
+        WorkflowRun run, WorkflowTaskState task, WorkflowTaskFailedCause cause, Failure? failure, string identity, int nextAttempt)
+    {
+        var startedEvent = Append(run, task.StartedEvent!);
+        var failed = NewEvent(EventType.WorkflowTaskFailed);
+        failed.WorkflowTaskFailedEventAttributes = new()
+        {
+            ScheduledEventId = task.ScheduledEventId,
+            StartedEventId = startedEvent.EventId,
+            Cause = cause,
+            Failure = failure,
+            Identity = identity,
+        };
+        Append(run, failed);
+        RetryWorkflowTask(run, task, nextAttempt);
+    }
+
+    private void RetryWorkflowTask(WorkflowRun run, WorkflowTaskState task, int nextAttempt)
+    {
+        task.Timeout?.Cancel();
+        run.Queries.InsertRange(0, task.DeliveredQueries.Where(q => !q.Result.Task.IsCompleted));
+        task.DeliveredQueries.Clear();
+        run.WorkflowTask = null;
+        FlushBuffered(run);
+        ScheduleWorkflowTask(run, nextAttempt);
+    }
+
+    private void OnWorkflowTaskTimedOut(WorkflowRun run, WorkflowTaskState task)
+    {
+        lock (gate)
+        {
+            if (!run.IsRunning || run.WorkflowTask != task || task.StartedEvent == null)
+            {
+                return;
+            }
+            var startedEvent = Append(run, task.StartedEvent);
+            var timedOut = NewEvent(EventType.WorkflowTaskTimedOut);
+            timedOut.WorkflowTaskTimedOutEventAttributes = new()
+            {
+                ScheduledEventId = task.ScheduledEventId,
+                StartedEventId = startedEvent.EventId,
+                TimeoutType = TimeoutType.StartToClose,
+            };
+            Append(run, timedOut);
+            RetryWorkflowTask(run, task, task.Attempt + 1);
+            Commit(run);
+        }
+    }
+
+    private static bool IsCloseCommand(CommandType type) => type is CommandType.CompleteWorkflowExecution
+        or CommandType.FailWorkflowExecution or CommandType.CancelWorkflowExecution
+        or CommandType.ContinueAsNewWorkflowExecution;
+
+    /// <summary>Checks every command before any is applied, so a bad completion changes nothing but the task.</summary>
+    private static string? ValidateCommands(WorkflowRun run, IList<Command> commands, out WorkflowTaskFailedCause cause)
+    {
+        var activityIds = run.Activities.Values.Select(a => a.ActivityId).ToHashSet(StringComparer.Ordinal);
+        var timerIds = run.Timers.Keys.ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < commands.Count; i++)
+        {
+            var command = commands[i];
+            if (IsCloseCommand(command.CommandType) && i != commands.Count - 1)
+            {
+                cause = WorkflowTaskFailedCause.BadCompleteWorkflowExecutionAttributes;
+                return $"command {i} ({command.CommandType}) closes the workflow but is not the last command";
+            }
+            switch (command.CommandType)
+            {
+                case CommandType.ScheduleActivityTask:
+                    var schedule = command.ScheduleActivityTaskCommandAttributes;
+                    cause = WorkflowTaskFailedCause.BadScheduleActivityAttributes;
+                    if (schedule == null || string.IsNullOrEmpty(schedule.ActivityId) ||
+                        string.IsNullOrEmpty(schedule.ActivityType?.Name))
+                    {
+                        return $"command {i}: ScheduleActivityTask needs activity_id and activity_type.name";
+                    }
+                    if (!activityIds.Add(schedule.ActivityId))
+                    {
+                        return $"command {i}: activity id '{schedule.ActivityId}' is already in use by a pending activity";
+                    }
+                    if (FromDuration(schedule.ScheduleToCloseTimeout) <= TimeSpan.Zero &&
+                        FromDuration(schedule.StartToCloseTimeout) <= TimeSpan.Zero)
+                    {
+                        return $"command {i}: activity '{schedule.ActivityId}' needs a StartToClose or ScheduleToClose timeout";
+                    }
+                    break;
+                case CommandType.RequestCancelActivityTask:
+                    cause = WorkflowTaskFailedCause.BadRequestCancelActivityAttributes;
+                    if (!run.Activities.ContainsKey(command.RequestCancelActivityTaskCommandAttributes?.ScheduledEventId ?? 0))
+                    {
+                        return $"command {i}: RequestCancelActivityTask names no pending activity";
+                    }
+                    break;
+                case CommandType.StartTimer:
+                    cause = WorkflowTaskFailedCause.BadStartTimerAttributes;
+                    var timer = command.StartTimerCommandAttributes;
+                    if (timer == null || string.IsNullOrEmpty(timer.TimerId) || !timerIds.Add(timer.TimerId))
+                    {
+                        return $"command {i}: StartTimer needs a timer_id not already in use";
+                    }
+                    if (FromDuration(timer.StartToFireTimeout) <= TimeSpan.Zero)
+                    {
+                        return $"command {i}: timer '{timer.TimerId}' needs a positive start_to_fire_timeout";
+                    }
+                    break;
+                case CommandType.CancelTimer:
+                    cause = WorkflowTaskFailedCause.BadCancelTimerAttributes;
+                    if (!timerIds.Remove(command.CancelTimerCommandAttributes?.TimerId ?? string.Empty))
+                    {
+                        return $"command {i}: CancelTimer names no pending timer";
+                    }
+                    break;
+                case CommandType.CompleteWorkflowExecution:
+                case CommandType.FailWorkflowExecution:
+                case CommandType.CancelWorkflowExecution:
+                case CommandType.RecordMarker:
+                case CommandType.UpsertWorkflowSearchAttributes:
+                case CommandType.ModifyWorkflowProperties:
+                    break;
+                default:
+                    cause = WorkflowTaskFailedCause.UnhandledCommand;
+                    return $"command {i}: {command.CommandType} is not supported by the devserver yet";
+            }
+        }
+        cause = WorkflowTaskFailedCause.Unspecified;
+        return null;
+    }
+
+    /// <summary>Writes a command's events; returns true when they need a new workflow task.</summary>
+    private bool ApplyCommand(WorkflowRun run, Command command, long completedEventId)
+    {
+        switch (command.CommandType)
+        {
+            case CommandType.ScheduleActivityTask:
+                ScheduleActivity(run, command.ScheduleActivityTaskCommandAttributes, completedEventId);
+                return false;
+            case CommandType.RequestCancelActivityTask:
+                return RequestCancelActivity(run, command.RequestCancelActivityTaskCommandAttributes.ScheduledEventId, completedEventId);
+            case CommandType.StartTimer:
+                var startTimer = command.StartTimerCommandAttributes;
+                var started = NewEvent(EventType.TimerStarted);
+                started.TimerStartedEventAttributes = new()
+                {
+                    TimerId = startTimer.TimerId,
+                    StartToFireTimeout = startTimer.StartToFireTimeout,
+                    WorkflowTaskCompletedEventId = completedEventId,
+                };
+                Append(run, started);
+                var timerId = startTimer.TimerId;
+                var handle = Clock.After(startTimer.StartToFireTimeout.ToTimeSpan(), () => OnTimerFired(run, timerId));
+                run.Timers[timerId] = new TimerState(timerId, started.EventId, handle);
+                return false;
+            case CommandType.CancelTimer:
+                var cancelId = command.CancelTimerCommandAttributes.TimerId;
+                var timer = run.Timers[cancelId];
+                timer.Handle.Cancel();
+                run.Timers.Remove(cancelId);
+                var canceled = NewEvent(EventType.TimerCanceled);
+                canceled.TimerCanceledEventAttributes = new()
+                {
+                    TimerId = cancelId,
+                    StartedEventId = timer.StartedEventId,
+                    WorkflowTaskCompletedEventId = completedEventId,
+                };
+                Append(run, canceled);
+                return false;
+            case CommandType.CompleteWorkflowExecution:
+                var complete = NewEvent(EventType.WorkflowExecutionCompleted);
+                complete.WorkflowExecutionCompletedEventAttributes = new()
+                {
+                    Result = command.CompleteWorkflowExecutionCommandAttributes?.Result,
+                    WorkflowTaskCompletedEventId = completedEventId,
+                };
+                Append(run, complete);
+                CloseRun(run, WorkflowExecutionStatus.Completed);
+                return false;
+            case CommandType.FailWorkflowExecution:
+                var fail = NewEvent(EventType.WorkflowExecutionFailed);
+                fail.WorkflowExecutionFailedEventAttributes = new()
+                {
+                    Failure = command.FailWorkflowExecutionCommandAttributes?.Failure,
+                    RetryState = RetryState.RetryPolicyNotSet,
+                    WorkflowTaskCompletedEventId = completedEventId,
+                };
+                Append(run, fail);
+                CloseRun(run, WorkflowExecutionStatus.Failed);
+                return false;
+            case CommandType.CancelWorkflowExecution:
+                var cancel = NewEvent(EventType.WorkflowExecutionCanceled);
+                cancel.WorkflowExecutionCanceledEventAttributes = new()
+                {
+                    Details = command.CancelWorkflowExecutionCommandAttributes?.Details,
+                    WorkflowTaskCompletedEventId = completedEventId,
+                };
+                Append(run, cancel);
+                CloseRun(run, WorkflowExecutionStatus.Canceled);
+                return false;
+            case CommandType.RecordMarker:
+                var marker = command.RecordMarkerCommandAttributes;
+                var recorded = NewEvent(EventType.MarkerRecorded);
+                recorded.MarkerRecordedEventAttributes = new()
+                {
+                    MarkerName = marker.MarkerName,
+                    Header = marker.Header,
+                    Failure = marker.Failure,
+                    WorkflowTaskCompletedEventId = completedEventId,
+                };
+                recorded.MarkerRecordedEventAttributes.Details.Add(marker.Details);
+                Append(run, recorded);
+                return false;
+            case CommandType.UpsertWorkflowSearchAttributes:
+                var upsert = command.UpsertWorkflowSearchAttributesCommandAttributes;
+                var upserted = NewEvent(EventType.UpsertWorkflowSearchAttributes);
+                upserted.UpsertWorkflowSearchAttributesEventAttributes = new()
+                {
+                    SearchAttributes = upsert.SearchAttributes,
+                    WorkflowTaskCompletedEventId = completedEventId,
+                };
+                Append(run, upserted);
+                MergePayloads(run.SearchAttributes.IndexedFields, upsert.SearchAttributes?.IndexedFields);
+                return false;
+            case CommandType.ModifyWorkflowProperties:
+                var modify = command.ModifyWorkflowPropertiesCommandAttributes;
+                var modified = NewEvent(EventType.WorkflowPropertiesModified);
+                modified.WorkflowPropertiesModifiedEventAttributes = new()
+                {
+                    UpsertedMemo = modify.UpsertedMemo,
+                    WorkflowTaskCompletedEventId = completedEventId,
+                };
+                Append(run, modified);
+                MergePayloads(run.Memo.Fields, modify.UpsertedMemo?.Fields);
+                return false;
+            default:
+                throw new InvalidOperationException($"command {command.CommandType} passed validation but has no handler");
+        }
+    }
+
+    /// <summary>Upsert semantics: a value with empty data (encoded null) removes the key.</summary>
+    private static void MergePayloads(
+        Google.Protobuf.Collections.MapField<string, Temporalio.Api.Common.V1.Payload> target,
+        Google.Protobuf.Collections.MapField<string, Temporalio.Api.Common.V1.Payload>? changes)
+    {
+        if (changes == null)
+        {
+            return;
+        }
+        foreach (var (key, value) in changes)
+        {
+            if (value.Data.IsEmpty || value.Data.ToStringUtf8() is "null" or "[]")
+            {
+                target.Remove(key);
+            }
+            else
+            {
+                target[key] = value;
+            }
+        }
+    }
+
+    private void OnTimerFired(WorkflowRun run, string timerId)
+    {
+        lock (gate)
+        {
+            if (!run.IsRunning || !run.Timers.Remove(timerId, out var timer))
+            {
+                return;
+            }
+            var fired = NewEvent(EventType.TimerFired);
+            fired.TimerFiredEventAttributes = new() { TimerId = timerId, StartedEventId = timer.StartedEventId };
+            AddExternalEvents(run, fired);
+            Commit(run);
+        }
+    }
+
+    private static void AnswerDeliveredQueries(WorkflowTaskState task, IDictionary<string, WorkflowQueryResult> results)
+    {
+        foreach (var query in task.DeliveredQueries)
+        {
+            if (results.TryGetValue(query.Id, out var result))
+            {
+                CompleteQuery(query, result.ResultType, result.Answer, result.ErrorMessage, result.Failure);
+            }
+        }
+        task.DeliveredQueries.RemoveAll(q => q.Result.Task.IsCompleted);
+    }
+
+    private static void CompleteQuery(
+        PendingQuery query, QueryResultType type, Temporalio.Api.Common.V1.Payloads? answer, string errorMessage, Failure? failure)
+    {
+        if (type == QueryResultType.Answered)
+        {
+            query.Result.TrySetResult(new QueryWorkflowResponse { QueryResult = answer });
+            return;
+        }
+        query.Result.TrySetException(new GrpcException(
+            RpcException.StatusCode.InvalidArgument,
+            string.IsNullOrEmpty(errorMessage) ? failure?.Message ?? "query failed" : errorMessage,
+            new Temporalio.Api.ErrorDetails.V1.QueryFailedFailure { Failure = failure }));
+    }
+}

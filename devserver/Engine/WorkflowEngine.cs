@@ -1,0 +1,209 @@
+using Google.Protobuf.WellKnownTypes;
+using MaintenanceWorkflows.DevServer.Grpc;
+using Microsoft.Extensions.Logging;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+
+namespace MaintenanceWorkflows.DevServer.Engine;
+
+/// <summary>
+/// The workflow engine: all state behind one lock. Long polls and waiters park on
+/// TaskCompletionSources outside the lock.
+/// </summary>
+public sealed partial class WorkflowEngine
+{
+    /// <summary>Marks an activity close event whose started event is the event appended just before it.</summary>
+    private const long StartedEventJustBefore = -1;
+
+    private static readonly TimeSpan DefaultWorkflowTaskTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly object gate = new();
+    private readonly Dictionary<string, NamespaceState> namespaces = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WorkflowRun> runsById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PendingQuery> queriesById = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Ns, string Queue, bool Activity), TaskQueueState> queues = [];
+    private readonly IWorkflowStore store;
+    private readonly ILogger logger;
+
+    public WorkflowEngine(DevClock clock, IEnumerable<string> namespaceNames, IWorkflowStore store, ILogger logger)
+    {
+        Clock = clock;
+        this.store = store;
+        this.logger = logger;
+        foreach (var name in namespaceNames.Append("default"))
+        {
+            namespaces.TryAdd(name, new NamespaceState(name));
+        }
+    }
+
+    public DevClock Clock { get; }
+
+    public IReadOnlyCollection<NamespaceState> Namespaces
+    {
+        get
+        {
+            lock (gate)
+            {
+                return namespaces.Values.ToList();
+            }
+        }
+    }
+
+    public NamespaceState GetNamespace(string name)
+    {
+        lock (gate)
+        {
+            return RequireNamespace(name);
+        }
+    }
+
+    private NamespaceState RequireNamespace(string name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw GrpcException.InvalidArgument("namespace is required");
+        }
+        return namespaces.TryGetValue(name, out var ns) ? ns : throw GrpcException.NamespaceNotFound(name);
+    }
+
+    /// <summary>Finds a run: the given run id, or the latest run of the workflow id when run id is empty.</summary>
+    private WorkflowRun FindRun(string ns, WorkflowExecution? execution)
+    {
+        var nsState = RequireNamespace(ns);
+        if (execution == null || string.IsNullOrEmpty(execution.WorkflowId))
+        {
+            throw GrpcException.InvalidArgument("workflow_execution.workflow_id is required");
+        }
+        if (!string.IsNullOrEmpty(execution.RunId))
+        {
+            if (runsById.TryGetValue(execution.RunId, out var run) && run.Namespace == ns &&
+                run.WorkflowId == execution.WorkflowId)
+            {
+                return run;
+            }
+            throw GrpcException.NotFound(
+                $"workflow execution not found for workflow id '{execution.WorkflowId}' and run id '{execution.RunId}'");
+        }
+        if (nsState.Workflows.TryGetValue(execution.WorkflowId, out var runs) && runs.Count > 0)
+        {
+            return runs[^1];
+        }
+        throw GrpcException.NotFound($"workflow execution not found for workflow id '{execution.WorkflowId}'");
+    }
+
+    private TaskQueueState Queue(string ns, string name, bool activity)
+    {
+        if (!queues.TryGetValue((ns, name, activity), out var queue))
+        {
+            queue = new TaskQueueState();
+            queues[(ns, name, activity)] = queue;
+        }
+        return queue;
+    }
+
+    /// <summary>Appends one event to history now: assigns its id and time, wakes history waiters.</summary>
+    private HistoryEvent Append(WorkflowRun run, HistoryEvent evt)
+    {
+        evt.EventId = run.NextEventId;
+        evt.EventTime ??= Timestamp.FromDateTime(Clock.UtcNow);
+        LinkActivityStarted(run, evt);
+        run.History.Add(evt);
+        return evt;
+    }
+
+    private static void LinkActivityStarted(WorkflowRun run, HistoryEvent evt)
+    {
+        var previous = run.History.Count > 0 ? run.History[^1].EventId : 0;
+        switch (evt.AttributesCase)
+        {
+            case HistoryEvent.AttributesOneofCase.ActivityTaskCompletedEventAttributes
+                when evt.ActivityTaskCompletedEventAttributes.StartedEventId == StartedEventJustBefore:
+                evt.ActivityTaskCompletedEventAttributes.StartedEventId = previous;
+                break;
+            case HistoryEvent.AttributesOneofCase.ActivityTaskFailedEventAttributes
+                when evt.ActivityTaskFailedEventAttributes.StartedEventId == StartedEventJustBefore:
+                evt.ActivityTaskFailedEventAttributes.StartedEventId = previous;
+                break;
+            case HistoryEvent.AttributesOneofCase.ActivityTaskTimedOutEventAttributes
+                when evt.ActivityTaskTimedOutEventAttributes.StartedEventId == StartedEventJustBefore:
+                evt.ActivityTaskTimedOutEventAttributes.StartedEventId = previous;
+                break;
+            case HistoryEvent.AttributesOneofCase.ActivityTaskCanceledEventAttributes
+                when evt.ActivityTaskCanceledEventAttributes.StartedEventId == StartedEventJustBefore:
+                evt.ActivityTaskCanceledEventAttributes.StartedEventId = previous;
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Records events that did not come from the workflow (signals, activity and timer outcomes,
+    /// cancel requests): buffered while a workflow task is started, otherwise appended, and a
+    /// workflow task is scheduled so the workflow sees them.
+    /// </summary>
+    private void AddExternalEvents(WorkflowRun run, params HistoryEvent[] events)
+    {
+        var now = Timestamp.FromDateTime(Clock.UtcNow);
+        foreach (var evt in events)
+        {
+            evt.EventTime ??= now;
+            if (run.WorkflowTask?.StartedEvent != null)
+            {
+                run.Buffered.Add(evt);
+            }
+            else
+            {
+                Append(run, evt);
+            }
+        }
+        if (run.WorkflowTask == null && !run.AwaitingFirstTask)
+        {
+            ScheduleWorkflowTask(run, 1);
+        }
+    }
+
+    private int FlushBuffered(WorkflowRun run)
+    {
+        var count = run.Buffered.Count;
+        foreach (var evt in run.Buffered)
+        {
+            Append(run, evt);
+        }
+        run.Buffered.Clear();
+        return count;
+    }
+
+    /// <summary>
+    /// Ends every operation that changed a run: time-skipping hold, persistence, history waiters.
+    /// </summary>
+    private void Commit(WorkflowRun run)
+    {
+        var busy = run.IsRunning &&
+            ((run.WorkflowTask != null && !run.AwaitingFirstTask) || run.Activities.Values.Any(a => !a.InBackoff));
+        Clock.SetHold(run, busy);
+        store.RunChanged(run);
+        var changed = run.Changed;
+        run.Changed = WorkflowRun.NewSignal();
+        changed.TrySetResult();
+    }
+
+    private static HistoryEvent NewEvent(EventType type) => new() { EventType = type };
+
+    private static Duration? ToDuration(TimeSpan span) => span > TimeSpan.Zero ? Duration.FromTimeSpan(span) : null;
+
+    private static TimeSpan FromDuration(Duration? duration) => duration?.ToTimeSpan() ?? TimeSpan.Zero;
+}
+
+public sealed class NamespaceState
+{
+    public NamespaceState(string name) => Name = name;
+
+    public string Name { get; }
+
+    public string Id { get; } = Guid.NewGuid().ToString();
+
+    /// <summary>Runs per workflow id, oldest first; the last is the current run.</summary>
+    public Dictionary<string, List<WorkflowRun>> Workflows { get; } = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,216 @@
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.Query.V1;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace MaintenanceWorkflows.DevServer.Engine;
+
+/// <summary>
+/// One workflow run: its history (the source of truth) plus the side records Temporal keeps next
+/// to it (request ids, the outstanding workflow task, activity attempts and heartbeats, events
+/// buffered while a workflow task is in flight, armed timers).
+/// </summary>
+public sealed class WorkflowRun
+{
+    public WorkflowRun(string ns, string workflowId, string runId, WorkflowExecutionStartedEventAttributes start)
+    {
+        Namespace = ns;
+        WorkflowId = workflowId;
+        RunId = runId;
+        Start = start;
+    }
+
+    public string Namespace { get; }
+
+    public string WorkflowId { get; }
+
+    public string RunId { get; }
+
+    public WorkflowExecutionStartedEventAttributes Start { get; }
+
+    public WorkflowExecution Execution => new() { WorkflowId = WorkflowId, RunId = RunId };
+
+    public List<HistoryEvent> History { get; } = [];
+
+    public long NextEventId => History.Count + 1;
+
+    public WorkflowExecutionStatus Status { get; set; } = WorkflowExecutionStatus.Running;
+
+    public bool IsRunning => Status == WorkflowExecutionStatus.Running;
+
+    public DateTime StartTime { get; set; }
+
+    public DateTime ExecutionTime { get; set; }
+
+    public DateTime? CloseTime { get; set; }
+
+    /// <summary>Request ids of the start (and signal-with-start) calls that created or reused this run.</summary>
+    public HashSet<string> StartRequestIds { get; } = [];
+
+    /// <summary>Request ids of signals and cancel requests already applied (retries are no-ops).</summary>
+    public HashSet<string> AppliedRequestIds { get; } = [];
+
+    public Memo Memo { get; } = new();
+
+    public SearchAttributes SearchAttributes { get; } = new();
+
+    /// <summary>True until a start delay elapses: events are recorded but no workflow task is scheduled.</summary>
+    public bool AwaitingFirstTask { get; set; }
+
+    public bool CancelRequested { get; set; }
+
+    public WorkflowTaskState? WorkflowTask { get; set; }
+
+    /// <summary>Started event id of the last completed workflow task (0 when none).</summary>
+    public long LastCompletedWorkflowTaskStartedId { get; set; }
+
+    /// <summary>Events that arrived while a workflow task was started; appended after its completion.</summary>
+    public List<HistoryEvent> Buffered { get; } = [];
+
+    public Dictionary<long, ActivityState> Activities { get; } = [];
+
+    public Dictionary<string, TimerState> Timers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Queries waiting for the next workflow task (or for a legacy query task).</summary>
+    public List<PendingQuery> Queries { get; } = [];
+
+    public List<ClockTimer> RunTimers { get; } = [];
+
+    /// <summary>Completed (and replaced) whenever history grows or the run closes.</summary>
+    public TaskCompletionSource Changed { get; set; } = NewSignal();
+
+    public HistoryEvent? CloseEvent => IsRunning || History.Count == 0 ? null : History[^1];
+
+    public static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+public sealed class WorkflowTaskState
+{
+    public WorkflowTaskState(long scheduledEventId, int attempt, DateTime scheduledTime)
+    {
+        ScheduledEventId = scheduledEventId;
+        Attempt = attempt;
+        ScheduledTime = scheduledTime;
+    }
+
+    public long ScheduledEventId { get; }
+
+    public int Attempt { get; }
+
+    public DateTime ScheduledTime { get; }
+
+    /// <summary>Built when a poll takes the task; appended only when the task completes, fails or times out.</summary>
+    public HistoryEvent? StartedEvent { get; set; }
+
+    public ClockTimer? Timeout { get; set; }
+
+    public List<PendingQuery> DeliveredQueries { get; } = [];
+}
+
+public sealed class ActivityState
+{
+    public ActivityState(long scheduledEventId, ActivityTaskScheduledEventAttributes attributes, DateTime scheduledTime)
+    {
+        ScheduledEventId = scheduledEventId;
+        Attributes = attributes;
+        FirstScheduledTime = scheduledTime;
+        AttemptScheduledTime = scheduledTime;
+    }
+
+    public long ScheduledEventId { get; }
+
+    public ActivityTaskScheduledEventAttributes Attributes { get; }
+
+    public string ActivityId => Attributes.ActivityId;
+
+    public int Attempt { get; set; } = 1;
+
+    public DateTime FirstScheduledTime { get; }
+
+    public DateTime AttemptScheduledTime { get; set; }
+
+    /// <summary>Waiting out a retry backoff: not on any queue, not holding time.</summary>
+    public bool InBackoff { get; set; }
+
+    public HistoryEvent? StartedEvent { get; set; }
+
+    public bool Started => StartedEvent != null;
+
+    public DateTime? StartedTime { get; set; }
+
+    public string Identity { get; set; } = string.Empty;
+
+    public Payloads? HeartbeatDetails { get; set; }
+
+    public DateTime? LastHeartbeatTime { get; set; }
+
+    /// <summary>Failure of the previous attempt, reported on the next attempt's started event.</summary>
+    public Failure? LastFailure { get; set; }
+
+    public bool CancelRequested { get; set; }
+
+    public long CancelRequestedEventId { get; set; }
+
+    public ClockTimer? ScheduleToCloseTimer { get; set; }
+
+    public ClockTimer? ScheduleToStartTimer { get; set; }
+
+    public ClockTimer? StartToCloseTimer { get; set; }
+
+    public ClockTimer? HeartbeatTimer { get; set; }
+
+    public ClockTimer? RetryTimer { get; set; }
+
+    public void CancelAttemptTimers()
+    {
+        ScheduleToStartTimer?.Cancel();
+        StartToCloseTimer?.Cancel();
+        HeartbeatTimer?.Cancel();
+        RetryTimer?.Cancel();
+    }
+
+    public void CancelAllTimers()
+    {
+        CancelAttemptTimers();
+        ScheduleToCloseTimer?.Cancel();
+    }
+}
+
+public sealed class TimerState
+{
+    public TimerState(string timerId, long startedEventId, ClockTimer handle)
+    {
+        TimerId = timerId;
+        StartedEventId = startedEventId;
+        Handle = handle;
+    }
+
+    public string TimerId { get; }
+
+    public long StartedEventId { get; }
+
+    public ClockTimer Handle { get; }
+}
+
+public sealed class PendingQuery
+{
+    public PendingQuery(WorkflowRun run, WorkflowQuery query)
+    {
+        Run = run;
+        Query = query;
+    }
+
+    public string Id { get; } = Guid.NewGuid().ToString();
+
+    public WorkflowRun Run { get; }
+
+    public WorkflowQuery Query { get; }
+
+    public TaskCompletionSource<QueryWorkflowResponse> Result { get; } =
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>True once handed out as a legacy query task (rather than riding on a workflow task).</summary>
+    public bool Legacy { get; set; }
+}

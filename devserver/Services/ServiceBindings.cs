@@ -1,0 +1,204 @@
+using Google.Protobuf.WellKnownTypes;
+using MaintenanceWorkflows.DevServer.Engine;
+using MaintenanceWorkflows.DevServer.Grpc;
+using Temporalio.Api.Namespace.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.TestService.V1;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace MaintenanceWorkflows.DevServer.Services;
+
+/// <summary>Maps the gRPC methods the SDK calls onto the engine.</summary>
+internal static class ServiceBindings
+{
+    public const string WorkflowService = "temporal.api.workflowservice.v1.WorkflowService";
+    public const string TestService = "temporal.api.testservice.v1.TestService";
+
+    /// <summary>What this server reports as its version in GetSystemInfo.</summary>
+    public const string ServerVersion = "1.27.0";
+
+    public static void Register(GrpcRouter router, WorkflowEngine engine)
+    {
+        RegisterWorkflowService(router, engine);
+        RegisterTestService(router, engine.Clock);
+    }
+
+    private static void RegisterWorkflowService(GrpcRouter router, WorkflowEngine engine)
+    {
+        void Unary<TReq, TResp>(string method, Google.Protobuf.MessageParser<TReq> parser, Func<TReq, TResp> handler)
+            where TReq : Google.Protobuf.IMessage<TReq>
+            where TResp : Google.Protobuf.IMessage<TResp> =>
+            router.Register(WorkflowService, method, parser, (req, _) => Task.FromResult(handler(req)));
+
+        void Async<TReq, TResp>(string method, Google.Protobuf.MessageParser<TReq> parser, Func<TReq, CallContext, Task<TResp>> handler)
+            where TReq : Google.Protobuf.IMessage<TReq>
+            where TResp : Google.Protobuf.IMessage<TResp> =>
+            router.Register(WorkflowService, method, parser, handler);
+
+        Unary("GetSystemInfo", GetSystemInfoRequest.Parser, _ => new GetSystemInfoResponse
+        {
+            ServerVersion = ServerVersion,
+            Capabilities = new()
+            {
+                SignalAndQueryHeader = true,
+                InternalErrorDifferentiation = true,
+                ActivityFailureIncludeHeartbeat = true,
+                SupportsSchedules = false,
+                EncodedFailureAttributes = true,
+                BuildIdBasedVersioning = false,
+                UpsertMemo = true,
+                EagerWorkflowStart = false,
+                SdkMetadata = true,
+                CountGroupByExecutionStatus = false,
+                Nexus = false,
+            },
+        });
+        Unary("DescribeNamespace", DescribeNamespaceRequest.Parser, req => DescribeNamespace(engine, req));
+        Unary("ListNamespaces", ListNamespacesRequest.Parser, _ =>
+        {
+            var response = new ListNamespacesResponse();
+            response.Namespaces.AddRange(engine.Namespaces.Select(ns => DescribeNamespace(engine, new() { Namespace = ns.Name })));
+            return response;
+        });
+        Unary("StartWorkflowExecution", StartWorkflowExecutionRequest.Parser, engine.StartWorkflow);
+        Unary("SignalWithStartWorkflowExecution", SignalWithStartWorkflowExecutionRequest.Parser, engine.SignalWithStart);
+        Unary("SignalWorkflowExecution", SignalWorkflowExecutionRequest.Parser, req =>
+        {
+            engine.Signal(req);
+            return new SignalWorkflowExecutionResponse();
+        });
+        Unary("RequestCancelWorkflowExecution", RequestCancelWorkflowExecutionRequest.Parser, req =>
+        {
+            engine.RequestCancel(req);
+            return new RequestCancelWorkflowExecutionResponse();
+        });
+        Unary("TerminateWorkflowExecution", TerminateWorkflowExecutionRequest.Parser, req =>
+        {
+            engine.Terminate(req);
+            return new TerminateWorkflowExecutionResponse();
+        });
+        Unary("DescribeWorkflowExecution", DescribeWorkflowExecutionRequest.Parser, engine.Describe);
+        Async("GetWorkflowExecutionHistory", GetWorkflowExecutionHistoryRequest.Parser, engine.GetHistoryAsync);
+        Async("QueryWorkflow", QueryWorkflowRequest.Parser, engine.QueryAsync);
+
+        Async("PollWorkflowTaskQueue", PollWorkflowTaskQueueRequest.Parser, engine.PollWorkflowTaskAsync);
+        Unary("RespondWorkflowTaskCompleted", RespondWorkflowTaskCompletedRequest.Parser, engine.CompleteWorkflowTask);
+        Unary("RespondWorkflowTaskFailed", RespondWorkflowTaskFailedRequest.Parser, engine.FailWorkflowTask);
+        Unary("RespondQueryTaskCompleted", RespondQueryTaskCompletedRequest.Parser, req =>
+        {
+            engine.RespondQueryTaskCompleted(req);
+            return new RespondQueryTaskCompletedResponse();
+        });
+
+        Async("PollActivityTaskQueue", PollActivityTaskQueueRequest.Parser, engine.PollActivityTaskAsync);
+        Unary("RecordActivityTaskHeartbeat", RecordActivityTaskHeartbeatRequest.Parser, engine.Heartbeat);
+        Unary("RecordActivityTaskHeartbeatById", RecordActivityTaskHeartbeatByIdRequest.Parser, engine.HeartbeatById);
+        Unary("RespondActivityTaskCompleted", RespondActivityTaskCompletedRequest.Parser, req =>
+        {
+            engine.CompleteActivity(req);
+            return new RespondActivityTaskCompletedResponse();
+        });
+        Unary("RespondActivityTaskCompletedById", RespondActivityTaskCompletedByIdRequest.Parser, req =>
+        {
+            engine.CompleteActivityById(req);
+            return new RespondActivityTaskCompletedByIdResponse();
+        });
+        Unary("RespondActivityTaskFailed", RespondActivityTaskFailedRequest.Parser, req =>
+        {
+            engine.FailActivity(req);
+            return new RespondActivityTaskFailedResponse();
+        });
+        Unary("RespondActivityTaskFailedById", RespondActivityTaskFailedByIdRequest.Parser, req =>
+        {
+            engine.FailActivityById(req);
+            return new RespondActivityTaskFailedByIdResponse();
+        });
+        Unary("RespondActivityTaskCanceled", RespondActivityTaskCanceledRequest.Parser, req =>
+        {
+            engine.CancelActivity(req);
+            return new RespondActivityTaskCanceledResponse();
+        });
+        Unary("RespondActivityTaskCanceledById", RespondActivityTaskCanceledByIdRequest.Parser, req =>
+        {
+            engine.CancelActivityById(req);
+            return new RespondActivityTaskCanceledByIdResponse();
+        });
+
+        // No Nexus services exist here; the poll still long-polls (never UNIMPLEMENTED for a poll).
+        Async("PollNexusTaskQueue", PollNexusTaskQueueRequest.Parser, async (_, ctx) =>
+        {
+            await Task.Delay(ctx.LongPollWait, ctx.CancellationToken);
+            return new PollNexusTaskQueueResponse();
+        });
+    }
+
+    private static DescribeNamespaceResponse DescribeNamespace(WorkflowEngine engine, DescribeNamespaceRequest req)
+    {
+        var ns = !string.IsNullOrEmpty(req.Namespace)
+            ? engine.GetNamespace(req.Namespace)
+            : engine.Namespaces.FirstOrDefault(n => n.Id == req.Id)
+                ?? throw GrpcException.NotFound($"no namespace has id '{req.Id}'");
+        return new DescribeNamespaceResponse
+        {
+            NamespaceInfo = new NamespaceInfo
+            {
+                Name = ns.Name,
+                Id = ns.Id,
+                State = Temporalio.Api.Enums.V1.NamespaceState.Registered,
+                Description = "devserver namespace",
+                Capabilities = new NamespaceInfo.Types.Capabilities(),
+            },
+            Config = new NamespaceConfig
+            {
+                WorkflowExecutionRetentionTtl = Duration.FromTimeSpan(TimeSpan.FromDays(1)),
+                HistoryArchivalState = ArchivalState.Disabled,
+                VisibilityArchivalState = ArchivalState.Disabled,
+            },
+            ReplicationConfig = new Temporalio.Api.Replication.V1.NamespaceReplicationConfig
+            {
+                ActiveClusterName = "active",
+                State = ReplicationState.Normal,
+            },
+            IsGlobalNamespace = false,
+        };
+    }
+
+    private static void RegisterTestService(GrpcRouter router, DevClock clock)
+    {
+        router.Register(TestService, "LockTimeSkipping", LockTimeSkippingRequest.Parser, (_, _) =>
+        {
+            clock.LockTimeSkipping();
+            return Task.FromResult(new LockTimeSkippingResponse());
+        });
+        router.Register(TestService, "UnlockTimeSkipping", UnlockTimeSkippingRequest.Parser, (_, _) =>
+        {
+            clock.UnlockTimeSkipping();
+            return Task.FromResult(new UnlockTimeSkippingResponse());
+        });
+        router.Register(TestService, "Sleep", SleepRequest.Parser, async (req, ctx) =>
+        {
+            await clock.SleepUntilAsync(clock.UtcNow + req.Duration.ToTimeSpan(), ctx.CancellationToken);
+            return new SleepResponse();
+        });
+        router.Register(TestService, "SleepUntil", SleepUntilRequest.Parser, async (req, ctx) =>
+        {
+            await clock.SleepUntilAsync(req.Timestamp.ToDateTime(), ctx.CancellationToken);
+            return new SleepResponse();
+        });
+        router.Register(TestService, "UnlockTimeSkippingWithSleep", SleepRequest.Parser, async (req, ctx) =>
+        {
+            clock.UnlockTimeSkipping();
+            try
+            {
+                await clock.SleepUntilAsync(clock.UtcNow + req.Duration.ToTimeSpan(), ctx.CancellationToken);
+            }
+            finally
+            {
+                clock.LockTimeSkipping();
+            }
+            return new SleepResponse();
+        });
+        router.Register(TestService, "GetCurrentTime", Empty.Parser, (_, _) =>
+            Task.FromResult(new GetCurrentTimeResponse { Time = Timestamp.FromDateTime(clock.UtcNow) }));
+    }
+}

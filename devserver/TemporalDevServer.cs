@@ -1,0 +1,141 @@
+using System.Net;
+using MaintenanceWorkflows.DevServer.Engine;
+using MaintenanceWorkflows.DevServer.Grpc;
+using MaintenanceWorkflows.DevServer.Services;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MaintenanceWorkflows.DevServer;
+
+/// <summary>
+/// An embedded Temporal-compatible server: the WorkflowService (and TestService) over cleartext
+/// HTTP/2 gRPC on Kestrel, for the unmodified Temporal SDK client and worker.
+/// </summary>
+public sealed class TemporalDevServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly DevClock clock;
+
+    private TemporalDevServer(WebApplication app, DevClock clock, WorkflowEngine engine, string target)
+    {
+        this.app = app;
+        this.clock = clock;
+        Engine = engine;
+        Target = target;
+    }
+
+    /// <summary>host:port to pass to <c>TemporalClient.ConnectAsync(new(target))</c>.</summary>
+    public string Target { get; }
+
+    public bool TimeSkipping => clock.TimeSkipping;
+
+    /// <summary>The engine behind the RPCs (state inspection for tests and tools).</summary>
+    public WorkflowEngine Engine { get; }
+
+    public static async Task<TemporalDevServer> StartAsync(DevServerOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!IPAddress.TryParse(options.Host, out var address))
+        {
+            throw new ArgumentException(
+                $"Host '{options.Host}' is not an IP address; use e.g. 127.0.0.1 or 0.0.0.0", nameof(options));
+        }
+        if (options.Port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"Port {options.Port} is out of range; use 0 (any free port) to 65535", nameof(options));
+        }
+        foreach (var ns in options.Namespaces)
+        {
+            if (string.IsNullOrWhiteSpace(ns))
+            {
+                throw new ArgumentException("Namespaces must not contain empty names", nameof(options));
+            }
+        }
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger<TemporalDevServer>();
+        var clock = new DevClock(options.TimeSkipping, logger);
+        var engine = new WorkflowEngine(clock, options.Namespaces, new InMemoryWorkflowStore(), logger);
+        var router = new GrpcRouter(logger);
+        ServiceBindings.Register(router, engine);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Each pending long poll and result wait is one stream on the SDK's single connection.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 4096;
+            kestrel.Limits.MinRequestBodyDataRate = null;
+            kestrel.Limits.MinResponseDataRate = null;
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+        });
+        var app = builder.Build();
+        app.Run(router.HandleAsync);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            await clock.DisposeAsync();
+            throw;
+        }
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.Select(a => new Uri(a).Port).First();
+        var host = address.Equals(IPAddress.Any) ? "127.0.0.1" : options.Host;
+        return new TemporalDevServer(app, clock, engine, $"{host}:{bound}");
+    }
+
+    /// <summary>Current server time (virtual when time skipping).</summary>
+    public DateTime UtcNow => clock.UtcNow;
+
+    /// <summary>Same as the TestService LockTimeSkipping RPC: time stops jumping until unlocked.</summary>
+    public void LockTimeSkipping() => clock.LockTimeSkipping();
+
+    /// <summary>Same as the TestService UnlockTimeSkipping RPC.</summary>
+    public void UnlockTimeSkipping() => clock.UnlockTimeSkipping();
+
+    /// <summary>Same as the TestService Sleep RPC: completes once server time has advanced by <paramref name="duration"/>.</summary>
+    public Task SleepAsync(TimeSpan duration, CancellationToken ct = default) =>
+        clock.SleepUntilAsync(clock.UtcNow + duration, ct);
+
+    /// <summary>Same as the TestService SleepUntil RPC.</summary>
+    public Task SleepUntilAsync(DateTime utc, CancellationToken ct = default) => clock.SleepUntilAsync(utc, ct);
+
+    /// <summary>Same as UnlockTimeSkippingWithSleep: unlock, sleep <paramref name="duration"/> of server time, lock again.</summary>
+    public async Task UnlockTimeSkippingWithSleepAsync(TimeSpan duration, CancellationToken ct = default)
+    {
+        clock.UnlockTimeSkipping();
+        try
+        {
+            await SleepAsync(duration, ct);
+        }
+        finally
+        {
+            clock.LockTimeSkipping();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await app.StopAsync(timeout.Token);
+        }
+        await app.DisposeAsync();
+        await clock.DisposeAsync();
+    }
+}
