@@ -1,0 +1,66 @@
+namespace MaintenanceWorkflows.Workflows.Plans;
+
+/// <summary>Collects violations with terse call sites.</summary>
+internal sealed class ViolationList : List<PlanViolation>
+{
+    public void Error(string code, string path, string message, string fix) =>
+        Add(new PlanViolation { Code = code, Path = path, Message = message, Fix = fix });
+
+    public void Warning(string code, string path, string message, string fix) =>
+        Add(new PlanViolation { Code = code, Path = path, Message = message, Fix = fix, Severity = ViolationSeverity.Warning });
+
+    public void Duplicates(IEnumerable<(string Id, string Path)> items, string what)
+    {
+        foreach (var group in items.GroupBy(i => i.Id, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            var paths = group.Select(g => g.Path).ToList();
+            Error(
+                ViolationCodes.DuplicateId,
+                paths[1],
+                $"{what} id '{group.Key}' is used {paths.Count} times ({string.Join(", ", paths)}).",
+                $"Give each {what} its own id.");
+        }
+    }
+}
+
+internal static class Format
+{
+    public static string Span(TimeSpan span)
+    {
+        var negative = span < TimeSpan.Zero;
+        span = span.Duration();
+        var parts = new List<string>();
+        if (span.Days > 0)
+        {
+            parts.Add($"{span.Days} d");
+        }
+
+        if (span.Hours > 0)
+        {
+            parts.Add($"{span.Hours} h");
+        }
+
+        if (span.Minutes > 0)
+        {
+            parts.Add($"{span.Minutes} min");
+        }
+
+        if (span.Seconds > 0 && span.TotalMinutes < 10)
+        {
+            parts.Add($"{span.Seconds} s");
+        }
+
+        var text = parts.Count == 0 ? "0 min" : string.Join(" ", parts);
+        return negative ? "-" + text : text;
+    }
+
+    public static string Instant(DateTimeOffset instant, string zoneId) =>
+        ZoneMath.FindZone(zoneId) is null
+            ? ZoneMath.FormatUtc(instant)
+            : $"{ZoneMath.FormatUtc(instant)} ({ZoneMath.FormatLocal(instant, zoneId)})";
+
+    public static string Iso(DateTimeOffset instant) =>
+        instant.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string Type(MaintenanceType type) => type.ToString().ToLowerInvariant();
+}

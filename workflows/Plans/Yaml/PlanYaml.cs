@@ -1,0 +1,71 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace MaintenanceWorkflows.Workflows.Plans;
+
+/// <summary>
+/// Loads plans and policies from YAML. Schema problems (syntax, unknown or missing fields, wrong types, bad
+/// durations, zones or DST-ambiguous times) come back all at once with file, line, column and field path;
+/// policy rules are checked separately by <see cref="PlanValidator"/>.
+/// </summary>
+public static class PlanYaml
+{
+    /// <summary>Reads a plan. <paramref name="now"/> is what "start: now" means (emergencies).</summary>
+    public static LoadResult<MaintenancePlan> ParsePlan(string yaml, string file, DateTimeOffset? now = null) =>
+        Parse(yaml, file, now, PlanMapper.Read);
+
+    public static LoadResult<MaintenancePolicy> ParsePolicy(string yaml, string file) =>
+        Parse(yaml, file, null, PolicyMapper.Read);
+
+    public static MaintenancePlan LoadPlanFile(string path, DateTimeOffset? now = null) =>
+        ParsePlan(ReadFile(path), path, now).GetValueOrThrow();
+
+    public static MaintenancePolicy LoadPolicyFile(string path) =>
+        ParsePolicy(ReadFile(path), path).GetValueOrThrow();
+
+    private static string ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PlanLoadException([new LoadError { File = path, Line = 0, Column = 0, Path = string.Empty, Message = $"cannot read the file: {e.Message}" }]);
+        }
+    }
+
+    private static LoadResult<T> Parse<T>(string yaml, string file, DateTimeOffset? now, Func<YamlSource, YamlNode, T?> read)
+        where T : class
+    {
+        var source = new YamlSource(file, now);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            source.Error(e.Start, string.Empty, SyntaxMessage(e));
+            return new LoadResult<T> { Errors = source.Errors };
+        }
+
+        if (stream.Documents.Count != 1)
+        {
+            source.Error(Mark.Empty, string.Empty, stream.Documents.Count == 0 ? "the file is empty." : "the file holds several YAML documents; put one plan or policy per file.");
+            return new LoadResult<T> { Errors = source.Errors };
+        }
+
+        var value = read(source, stream.Documents[0].RootNode);
+        return new LoadResult<T> { Value = source.Errors.Count == 0 ? value : null, Errors = source.Errors };
+    }
+
+    private static string SyntaxMessage(YamlException e)
+    {
+        var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
+        var hint = message.Contains("block", StringComparison.OrdinalIgnoreCase) || message.Contains("indent", StringComparison.OrdinalIgnoreCase)
+            ? " Check the indentation: items of one mapping must line up, and nested fields are indented with spaces (no tabs)."
+            : string.Empty;
+        return $"YAML syntax error: {message}{hint}";
+    }
+}
