@@ -30,6 +30,9 @@ public static class ActivityNames
     /// <summary><see cref="HealthScoreCheckInput"/> -> <see cref="CheckResult"/>.</summary>
     public const string CheckHealthScore = "CheckHealthScore";
 
+    /// <summary><see cref="FreezeFlagCheckInput"/> -> <see cref="CheckResult"/>.</summary>
+    public const string CheckFreezeFlag = "CheckFreezeFlag";
+
     /// <summary><see cref="HttpRequestInput"/> -> <see cref="HttpRequestResult"/>.</summary>
     public const string SendHttpRequest = "SendHttpRequest";
 

@@ -1,12 +1,14 @@
 namespace MaintenanceWorkflows.Workflows.Contracts;
 
-/// <summary>SES sending quota: SentLast24Hours against Max24HourSend, as a percentage.</summary>
+/// <summary>SES sending quota: SentLast24Hours against the amber and red counts.</summary>
 /// <param name="CheckId">Id of the check in the plan.</param>
 /// <param name="Name">Human name of the check.</param>
-/// <param name="AmberPercent">Amber at or above this share of the quota (the seeds: 160/200 = 80).</param>
-/// <param name="RedPercent">Red at or above this share (100 means the quota is exhausted).</param>
+/// <param name="AmberAt">Sent-in-24h count at which the check turns amber (the seeds: 160 of 200).</param>
+/// <param name="RedAt">Sent-in-24h count at which the check fails.</param>
+/// <param name="Account">Email account configured on the worker (<c>Email:Accounts:&lt;name&gt;</c>); null for the default.</param>
 public sealed record EmailQuotaCheckInput(
     string CheckId,
     string Name,
-    double AmberPercent = 80,
-    double RedPercent = 100);
+    int AmberAt,
+    int RedAt,
+    string? Account = null);

@@ -91,13 +91,14 @@ public sealed record RestoreLambdaAliasResult(
 /// <param name="FunctionName">Function name or ARN.</param>
 /// <param name="Qualifier">Alias or version to invoke, for example "prod".</param>
 /// <param name="PayloadJson">JSON test payload (must not carry secrets); null sends "{}".</param>
-/// <param name="ColdStartLimit">Red when the reported init duration exceeds this (the seeds use 2,000 ms).</param>
-/// <param name="DurationLimit">Red when the reported run duration exceeds this; null for no limit.</param>
+/// <param name="MaxDuration">
+/// Red when init (cold start) plus run duration, as Lambda reports them, exceed this (the seeds use
+/// 2,000 ms for cold starts); null for no limit.
+/// </param>
 public sealed record LambdaSmokeInvokeInput(
     string CheckId,
     string Name,
     string FunctionName,
     string Qualifier,
     string? PayloadJson,
-    TimeSpan ColdStartLimit,
-    TimeSpan? DurationLimit = null);
+    TimeSpan? MaxDuration);

@@ -7,16 +7,11 @@ namespace MaintenanceWorkflows.Workflows.Contracts;
 /// </summary>
 /// <param name="StepId">Step id in the plan.</param>
 /// <param name="Command">Configured command name.</param>
-/// <param name="Arguments">Values for the command's declared placeholders (<c>{name}</c> in its arguments).</param>
+/// <param name="Arguments">Values for the command's declared placeholders (<c>{name}</c> in its arguments); each value must match the placeholder's configured pattern.</param>
 public sealed record RunCommandInput(
     string StepId,
     string Command,
-    IReadOnlyList<CommandArgument>? Arguments);
-
-/// <summary>A value for a declared placeholder of a configured command.</summary>
-/// <param name="Name">Placeholder name.</param>
-/// <param name="Value">Value; must match the placeholder's configured pattern.</param>
-public sealed record CommandArgument(string Name, string Value);
+    IReadOnlyDictionary<string, string>? Arguments);
 
 /// <summary>
 /// How the command ended. A non-zero exit is a result (the workflow decides); a timeout, an unknown
