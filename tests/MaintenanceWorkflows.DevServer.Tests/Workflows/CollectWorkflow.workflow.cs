@@ -1,3 +1,4 @@
+using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
 namespace MaintenanceWorkflows.DevServer.Tests.Workflows;
@@ -6,7 +7,7 @@ public sealed record CollectInput(int Count);
 
 public sealed record CollectResult(IReadOnlyList<string> Values);
 
-/// <summary>Issues no command on its first task (so a test can complete that task by hand), then collects signals.</summary>
+/// <summary>Issues no command on its first task (so a test can complete that task by hand), then collects signals; fails when one of them is "fail".</summary>
 [Workflow]
 public class CollectWorkflow
 {
@@ -19,6 +20,10 @@ public class CollectWorkflow
     public async Task<CollectResult> RunAsync(CollectInput input)
     {
         await Workflow.WaitConditionAsync(() => values.Count >= input.Count);
+        if (values.Contains("fail"))
+        {
+            throw new ApplicationFailureException("asked to fail", errorType: "Asked");
+        }
         return new CollectResult(values);
     }
 
