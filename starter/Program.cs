@@ -1,1 +1,3 @@
-return 0;
+using MaintenanceWorkflows.Starter.Commands;
+
+return await StarterCli.RunAsync(args, Console.Out, Console.Error);

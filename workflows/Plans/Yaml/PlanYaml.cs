@@ -57,7 +57,8 @@ public static class PlanYaml
         }
 
         var value = read(source, stream.Documents[0].RootNode);
-        return new LoadResult<T> { Value = source.Errors.Count == 0 ? value : null, Errors = source.Errors };
+        var errors = source.Errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        return new LoadResult<T> { Value = errors.Count == 0 ? value : null, Errors = errors };
     }
 
     private static string SyntaxMessage(YamlException e)
