@@ -39,6 +39,15 @@ public static class PlanYaml
         where T : class
     {
         var source = new YamlSource(file, now);
+
+        // The parser reports tab indentation at line 1, column 1; find the real place first.
+        var tab = FindTabIndentation(yaml);
+        if (tab is { } at)
+        {
+            source.Error(new Mark(0, at.Line, at.Column), string.Empty, "YAML syntax error: a tab is used for indentation. Indent with spaces only.");
+            return new LoadResult<T> { Errors = source.Errors };
+        }
+
         var stream = new YamlStream();
         try
         {
@@ -47,6 +56,12 @@ public static class PlanYaml
         catch (YamlException e)
         {
             source.Error(e.Start, string.Empty, SyntaxMessage(e));
+            return new LoadResult<T> { Errors = source.Errors };
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 18 throws this without a position for some unterminated flow collections.
+            source.Error(Mark.Empty, string.Empty, "YAML syntax error: the file ends inside an unclosed [list], {mapping} or quoted text. Close every bracket and quote.");
             return new LoadResult<T> { Errors = source.Errors };
         }
 
@@ -64,9 +79,29 @@ public static class PlanYaml
     private static string SyntaxMessage(YamlException e)
     {
         var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
-        var hint = message.Contains("block", StringComparison.OrdinalIgnoreCase) || message.Contains("indent", StringComparison.OrdinalIgnoreCase)
-            ? " Check the indentation: items of one mapping must line up, and nested fields are indented with spaces (no tabs)."
+        var hint = message.Contains("mapping", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("block", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("indent", StringComparison.OrdinalIgnoreCase)
+            ? " Check the indentation: fields of one mapping must line up, nested fields are indented further, and a value containing ': ' must be quoted."
             : string.Empty;
         return $"YAML syntax error: {message}{hint}";
+    }
+
+    private static (int Line, int Column)? FindTabIndentation(string yaml)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            for (var c = 0; c < line.Length && (line[c] == ' ' || line[c] == '\t'); c++)
+            {
+                if (line[c] == '\t' && c + 1 < line.Length && line.AsSpan(c).Trim().Length > 0)
+                {
+                    return (i + 1, c + 1);
+                }
+            }
+        }
+
+        return null;
     }
 }
