@@ -41,4 +41,7 @@ public static class ActivityNames
 
     /// <summary><see cref="StatusPageUpdateInput"/> -> <see cref="StatusPageUpdateResult"/>.</summary>
     public const string UpdateStatusPage = "UpdateStatusPage";
+
+    /// <summary><see cref="SendNotificationInput"/> -> <see cref="SendNotificationResult"/>.</summary>
+    public const string SendNotification = "SendNotification";
 }

@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+using MaintenanceWorkflows.Workflows.Plans;
+
+namespace MaintenanceWorkflows.Workflows.Contracts;
+
+/// <summary>
+/// Render one notice from the plan's templates and send it on the named channels. The plan and policy
+/// travel with it because the templates show their fields; channel names are resolved by the worker
+/// (addresses, webhooks, status page), so nothing secret is in here.
+/// </summary>
+/// <param name="WindowId">Workflow id of the window (status-page marker, message ids).</param>
+/// <param name="Kind">Which notice.</param>
+/// <param name="Plan">The window's plan.</param>
+/// <param name="Policy">The policy snapshot the window runs under.</param>
+/// <param name="Facts">What only the running window knows (times, verification, reasons).</param>
+/// <param name="Channels">Channel names from the policy; each is delivered independently.</param>
+/// <param name="WindowEnd">Current end of the window (after extensions).</param>
+public sealed record SendNotificationInput(
+    string WindowId,
+    NoticeKind Kind,
+    MaintenancePlan Plan,
+    MaintenancePolicy Policy,
+    NoticeFacts Facts,
+    IReadOnlyList<string> Channels,
+    DateTimeOffset WindowEnd);
+
+/// <summary>Per-channel outcome; one channel failing never stops the others.</summary>
+/// <param name="Deliveries">One entry per requested channel, in the requested order.</param>
+public sealed record SendNotificationResult(IReadOnlyList<ChannelDelivery> Deliveries);
+
+[JsonConverter(typeof(JsonStringEnumConverter<DeliveryStatus>))]
+public enum DeliveryStatus
+{
+    Delivered,
+    Failed,
+
+    /// <summary>The worker has no configuration for the channel (e.g. a local run without a status page).</summary>
+    NotConfigured,
+}
+
+/// <param name="Channel">Channel name.</param>
+/// <param name="Status">What happened.</param>
+/// <param name="Detail">Message id, status-page incident id, or the error.</param>
+public sealed record ChannelDelivery(string Channel, DeliveryStatus Status, string Detail);
