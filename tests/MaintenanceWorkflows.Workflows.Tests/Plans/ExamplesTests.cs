@@ -41,4 +41,29 @@ public class ExamplesTests
 
         Assert.False(violations.HasErrors(), string.Join(Environment.NewLine, violations));
     }
+
+    [Fact]
+    public void ExamplePlans_CoverTheSeedScenarios()
+    {
+        var plans = TestFiles.ExamplePlans().Select(f => TestFiles.Plan(Path.GetFileName(f))).ToList();
+
+        Assert.Contains(plans, p => p.Steps.OfType<LambdaPromoteStep>().Any(s => s.Version == "40"));
+        Assert.Contains(plans, p => p.Steps.Count > 0 && p.Steps.All(s => s is ManualStep));
+        Assert.Contains(plans, p => p.Steps.OfType<CommandStep>().Any(s => s.Command == "flask-db-upgrade" && s.Rollback is not null));
+        Assert.Contains(plans, p => p.Systems.Any(s => s.Name == "Proxmox VE host") && p.Impact.Downtime);
+        Assert.Contains(plans, p => p.Type == MaintenanceType.Emergency && p.Incident?.Level == "P1");
+    }
+
+    [Fact]
+    public void LambdaExample_CarriesTheOpsChecklistFacts()
+    {
+        var plan = TestFiles.Plan("lambda-v40-promotion.yaml");
+
+        Assert.Equal(TimeSpan.FromMilliseconds(2000), plan.Checks.OfType<LambdaInvokeCheck>().Single().MaxDuration);
+        Assert.Equal((160, 200), plan.Checks.OfType<EmailQuotaCheck>().Select(c => (c.AmberAt, c.RedAt)).Single());
+        Assert.Equal(["lambda.version", "database", "agents"], plan.Checks.OfType<HttpJsonCheck>().First().RequiredKeys);
+        Assert.Equal(["/beak", "/beak/metrics", "/beak/system/status"], plan.Checks.OfType<HttpStatusCheck>().Select(c => c.Path));
+        Assert.Contains(plan.Checks, c => c is FreezeCheck);
+        Assert.Contains(plan.Checks, c => c is LambdaAliasCheck { ExpectedVersion: "39", When: CheckPhase.Pre });
+    }
 }

@@ -88,6 +88,10 @@ public static class PlanValidator
         var earliest = CalendarRules.EarliestLegalStart(plan, policy, now);
         var earliestText = earliest is { } e ? $"The earliest legal start is {Format.Instant(e, zone)}." : "No legal start was found in the next 120 days; check the policy's cadence, freezes and blackouts.";
 
+        // For calendar conflicts the operator wants the nearest slot from the date they picked, not from today.
+        var nearest = window.Start > now ? CalendarRules.EarliestLegalStart(plan, policy, now, window.Start) : earliest;
+        var nearestText = nearest is { } n ? $"The nearest legal start at or after the planned one is {Format.Instant(n, zone)}." : earliestText;
+
         if (window.Start < now)
         {
             v.Error(
@@ -111,7 +115,7 @@ public static class PlanValidator
                 ViolationCodes.OutsideCadence,
                 "window",
                 $"{Capitalized(plan.Type)} windows must fit the cadence ({DescribeCadence(policy)}); {Format.Instant(window.Start, zone)} to {Format.Instant(window.End, zone)} does not.",
-                $"Move the window into a cadence slot. {earliestText}");
+                $"Move the window into a cadence slot. {nearestText}");
         }
 
         foreach (var conflict in CalendarRules.Conflicts(plan, policy, window.Start, window.End))
@@ -127,7 +131,7 @@ public static class PlanValidator
                     ViolationCodes.FreezeOverlap,
                     "window",
                     $"The window overlaps change freeze '{conflict.Id}' ({conflict.Description}), {when}.",
-                    $"Move the window outside the freeze{overrideHint}. {earliestText}");
+                    $"Move the window outside the freeze{overrideHint}. {nearestText}");
             }
             else if (plan.Type == MaintenanceType.Emergency)
             {
@@ -144,7 +148,7 @@ public static class PlanValidator
                     ViolationCodes.BlackoutOverlap,
                     "window",
                     $"The window overlaps blackout '{conflict.Id}' ({conflict.Description}), which runs {when}.",
-                    $"Move the window so it does not run alongside that job. {earliestText}");
+                    $"Move the window so it does not run alongside that job. {nearestText}");
             }
         }
 

@@ -30,14 +30,17 @@ internal static class Format
         var negative = span < TimeSpan.Zero;
         span = span.Duration();
         var parts = new List<string>();
-        if (span.Days > 0)
+        // Notice periods read as hours ("24 h notice"); only spans of two days or more use days.
+        var days = span.TotalHours >= 48 ? span.Days : 0;
+        var hours = days > 0 ? span.Hours : (int)span.TotalHours;
+        if (days > 0)
         {
-            parts.Add($"{span.Days} d");
+            parts.Add($"{days} d");
         }
 
-        if (span.Hours > 0)
+        if (hours > 0)
         {
-            parts.Add($"{span.Hours} h");
+            parts.Add($"{hours} h");
         }
 
         if (span.Minutes > 0)
