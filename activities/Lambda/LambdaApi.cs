@@ -1,0 +1,138 @@
+using System.Text.Json.Serialization;
+using Refit;
+
+namespace MaintenanceWorkflows.Activities.Lambda;
+
+/// <summary>The parts of the Lambda 2015-03-31 REST API the maintenance activities use.</summary>
+public interface ILambdaApi
+{
+    [Get("/2015-03-31/functions/{functionName}/configuration")]
+    Task<LambdaFunctionConfiguration> GetFunctionConfigurationAsync(
+        string functionName,
+        [AliasAs("Qualifier")] string? qualifier,
+        CancellationToken cancellationToken);
+
+    [Get("/2015-03-31/functions/{functionName}/aliases/{aliasName}")]
+    Task<LambdaAliasConfiguration> GetAliasAsync(string functionName, string aliasName, CancellationToken cancellationToken);
+
+    [Get("/2015-03-31/functions/{functionName}/versions")]
+    Task<LambdaVersionList> ListVersionsByFunctionAsync(
+        string functionName,
+        [AliasAs("Marker")] string? marker,
+        [AliasAs("MaxItems")] int? maxItems,
+        CancellationToken cancellationToken);
+
+    [Post("/2015-03-31/functions/{functionName}/versions")]
+    Task<LambdaFunctionConfiguration> PublishVersionAsync(
+        string functionName,
+        [Body] LambdaPublishVersionRequest request,
+        CancellationToken cancellationToken);
+
+    [Put("/2015-03-31/functions/{functionName}/aliases/{aliasName}")]
+    Task<LambdaAliasConfiguration> UpdateAliasAsync(
+        string functionName,
+        string aliasName,
+        [Body] LambdaUpdateAliasRequest request,
+        CancellationToken cancellationToken);
+
+    /// <summary>Synchronous invoke; the raw response carries the payload and the X-Amz-* result headers.</summary>
+    [Post("/2015-03-31/functions/{functionName}/invocations")]
+    Task<HttpResponseMessage> InvokeAsync(
+        string functionName,
+        [AliasAs("Qualifier")] string? qualifier,
+        [Header("X-Amz-Invocation-Type")] string invocationType,
+        [Header("X-Amz-Log-Type")] string logType,
+        [Body] HttpContent payload,
+        CancellationToken cancellationToken);
+}
+
+public sealed record LambdaFunctionConfiguration
+{
+    [JsonPropertyName("FunctionName")]
+    public string? FunctionName { get; init; }
+
+    [JsonPropertyName("FunctionArn")]
+    public string? FunctionArn { get; init; }
+
+    [JsonPropertyName("Version")]
+    public string? Version { get; init; }
+
+    [JsonPropertyName("CodeSha256")]
+    public string? CodeSha256 { get; init; }
+
+    [JsonPropertyName("Description")]
+    public string? Description { get; init; }
+
+    [JsonPropertyName("RevisionId")]
+    public string? RevisionId { get; init; }
+
+    [JsonPropertyName("LastModified")]
+    public string? LastModified { get; init; }
+
+    [JsonPropertyName("State")]
+    public string? State { get; init; }
+}
+
+public sealed record LambdaAliasConfiguration
+{
+    [JsonPropertyName("AliasArn")]
+    public string? AliasArn { get; init; }
+
+    [JsonPropertyName("Name")]
+    public string? Name { get; init; }
+
+    [JsonPropertyName("FunctionVersion")]
+    public string? FunctionVersion { get; init; }
+
+    [JsonPropertyName("Description")]
+    public string? Description { get; init; }
+
+    [JsonPropertyName("RoutingConfig")]
+    public LambdaAliasRoutingConfiguration? RoutingConfig { get; init; }
+
+    [JsonPropertyName("RevisionId")]
+    public string? RevisionId { get; init; }
+}
+
+public sealed record LambdaAliasRoutingConfiguration
+{
+    /// <summary>Extra versions and the share of traffic (0-1) each receives.</summary>
+    [JsonPropertyName("AdditionalVersionWeights")]
+    public IReadOnlyDictionary<string, double>? AdditionalVersionWeights { get; init; }
+}
+
+public sealed record LambdaVersionList
+{
+    [JsonPropertyName("Versions")]
+    public IReadOnlyList<LambdaFunctionConfiguration>? Versions { get; init; }
+
+    [JsonPropertyName("NextMarker")]
+    public string? NextMarker { get; init; }
+}
+
+public sealed record LambdaPublishVersionRequest
+{
+    [JsonPropertyName("CodeSha256")]
+    public string? CodeSha256 { get; init; }
+
+    [JsonPropertyName("Description")]
+    public string? Description { get; init; }
+
+    [JsonPropertyName("RevisionId")]
+    public string? RevisionId { get; init; }
+}
+
+public sealed record LambdaUpdateAliasRequest
+{
+    [JsonPropertyName("FunctionVersion")]
+    public string? FunctionVersion { get; init; }
+
+    [JsonPropertyName("Description")]
+    public string? Description { get; init; }
+
+    [JsonPropertyName("RoutingConfig")]
+    public LambdaAliasRoutingConfiguration? RoutingConfig { get; init; }
+
+    [JsonPropertyName("RevisionId")]
+    public string? RevisionId { get; init; }
+}

@@ -1,0 +1,56 @@
+using MaintenanceWorkflows.Activities.Aws;
+using MaintenanceWorkflows.Activities.Lambda;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Refit;
+using Temporalio.Extensions.Hosting;
+
+namespace MaintenanceWorkflows.Activities;
+
+/// <summary>Registers the maintenance activities, their clients and options in one call from the worker host.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds and validates the options (sections Aws, Email, Chat, StatusPage, Targets, FreezeSources,
+    /// Commands), registers the Refit clients with their signing/auth handlers and the activity classes.
+    /// HTTP calls do not retry on their own: the activity reports whether an error is retryable and
+    /// Temporal's retry policy does the retrying, so attempts are visible in the history and not stacked.
+    /// </summary>
+    public static IServiceCollection AddMaintenanceActivities(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<AwsOptions>().BindConfiguration(AwsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<IAwsCredentialSource, SdkAwsCredentialSource>();
+
+        services.AddRefitGeneratedClient<ILambdaApi>(LambdaJsonContext.Default, _ => new RefitSettings())
+            .ConfigureHttpClient((sp, client) =>
+            {
+                var aws = sp.GetRequiredService<IOptions<AwsOptions>>().Value;
+                client.BaseAddress = aws.Lambda.ServiceUrl ?? new Uri($"https://lambda.{aws.Lambda.Region ?? aws.Region}.amazonaws.com");
+                client.Timeout = aws.Lambda.Timeout;
+            })
+            .AddHttpMessageHandler(sp => SigningHandler(sp, "lambda", o => o.Lambda));
+        services.TryAddScoped<LambdaActivities>();
+
+        return services;
+    }
+
+    /// <summary>Registers every maintenance activity class with the hosted Temporal worker.</summary>
+    public static ITemporalWorkerServiceOptionsBuilder AddMaintenanceActivities(this ITemporalWorkerServiceOptionsBuilder builder) =>
+        builder
+            .AddScopedActivities<LambdaActivities>();
+
+    private static SigV4SigningHandler SigningHandler(IServiceProvider sp, string service, Func<AwsOptions, AwsServiceOptions> serviceOptions)
+    {
+        var aws = sp.GetRequiredService<IOptions<AwsOptions>>().Value;
+        return new SigV4SigningHandler(
+            sp.GetRequiredService<IAwsCredentialSource>(),
+            service,
+            serviceOptions(aws).Region ?? aws.Region,
+            sp.GetRequiredService<TimeProvider>());
+    }
+}

@@ -1,0 +1,331 @@
+using MaintenanceWorkflows.Activities.Aws;
+using MaintenanceWorkflows.Activities.Lambda;
+using MaintenanceWorkflows.Activities.Tests.Support;
+using MaintenanceWorkflows.Workflows.Contracts;
+using Temporalio.Exceptions;
+
+namespace MaintenanceWorkflows.Activities.Tests.Lambda;
+
+public sealed class LambdaActivitiesTests : IAsyncLifetime
+{
+    private const string ShaV39 = "shaV39+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    private const string ShaV40 = "shaV40+BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=";
+    private FakeLambdaServer fake = null!;
+    private ActivityHost host = null!;
+    private FakeFunction beak = null!;
+
+    public async Task InitializeAsync()
+    {
+        fake = await FakeLambdaServer.StartAsync(StaticCredentialSource.Test.AccessKeyId, StaticCredentialSource.Test.SecretAccessKey);
+        host = NewHost(StaticCredentialSource.Test);
+        beak = fake.AddFunction("beak-api", ShaV40, [.. Enumerable.Repeat(ShaV39, 39), ShaV40]);
+        beak.AddAlias("prod", "39");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await fake.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task CheckAlias_AliasOnExpectedVersion_IsGreen()
+    {
+        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("alias-parity", "Alias parity", "beak-api", "prod", "39")));
+
+        Assert.Equal(CheckStatus.Green, result.Status);
+        Assert.Equal("39", result.Observed);
+        Assert.Equal("alias-parity", result.CheckId);
+    }
+
+    [Fact]
+    public async Task CheckAlias_AliasOnOtherVersion_IsRedAndReportsDrift()
+    {
+        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("alias-parity", "Alias parity", "beak-api", "prod", "40")));
+
+        Assert.Equal(CheckStatus.Red, result.Status);
+        Assert.False(result.Passed);
+        Assert.Contains("drift", result.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("points at 39", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckAlias_WeightedRoutingToAnotherVersion_IsRed()
+    {
+        beak.Aliases["prod"].Weights["40"] = 0.1;
+
+        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("alias-parity", "Alias parity", "beak-api", "prod", "39")));
+
+        Assert.Equal(CheckStatus.Red, result.Status);
+        Assert.Contains(result.Details, d => d.Name == "weighted 40" && !d.Passed);
+    }
+
+    [Fact]
+    public async Task CheckAlias_FunctionMissing_IsRedWithAwsMessage()
+    {
+        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("alias-parity", "Alias parity", "nope", "prod", "39")));
+
+        Assert.Equal(CheckStatus.Red, result.Status);
+        Assert.Contains("Function not found", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PromoteAlias_TargetVersion_MovesAliasAndReturnsPreviousVersion()
+    {
+        var result = await Promote(new("maint-v40", "promote", "beak-api", "prod", "40"));
+
+        Assert.Equal("39", result.PreviousVersion);
+        Assert.Equal("40", result.NewVersion);
+        Assert.True(result.Changed);
+        Assert.Null(result.PublishedVersion);
+        Assert.Equal("40", beak.Aliases["prod"].FunctionVersion);
+    }
+
+    [Fact]
+    public async Task PromoteAlias_RetriedAfterLostUpdateResponse_DoesNotFlipTwiceAndKeepsPreviousVersion()
+    {
+        fake.FailNext("UpdateAlias", 500, "ServiceException", "Internal error", afterApplying: true);
+
+        var first = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("maint-v40", "promote", "beak-api", "prod", "40")));
+        var retry = await Promote(new("maint-v40", "promote", "beak-api", "prod", "40"));
+
+        Assert.False(first.NonRetryable);
+        Assert.Equal("ServiceException", first.ErrorType);
+        Assert.Equal("39", retry.PreviousVersion);
+        Assert.True(retry.Changed);
+        Assert.Equal(1, fake.Calls("UpdateAlias"));
+    }
+
+    [Fact]
+    public async Task PromoteAlias_AlreadyOnTargetBeforeWindow_ReportsNoChange()
+    {
+        var result = await Promote(new("maint-v39", "promote", "beak-api", "prod", "39"));
+
+        Assert.False(result.Changed);
+        Assert.Equal("39", result.PreviousVersion);
+        Assert.Equal(0, fake.Calls("UpdateAlias"));
+    }
+
+    [Fact]
+    public async Task PromoteAlias_PublishRetriedAfterLostPublishResponse_PublishesOnce()
+    {
+        const string ShaV41 = "shaV41+CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC=";
+        beak.LatestCodeSha256 = ShaV41;
+        fake.FailNext("PublishVersion", 503, "ServiceException", "Service unavailable", afterApplying: true);
+
+        var first = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("maint-v41", "publish", "beak-api", "prod", null, Publish: true, ExpectedCodeSha256: ShaV41)));
+        var retry = await Promote(new("maint-v41", "publish", "beak-api", "prod", null, Publish: true, ExpectedCodeSha256: ShaV41));
+
+        Assert.False(first.NonRetryable);
+        Assert.Equal("41", retry.PublishedVersion);
+        Assert.Equal("41", retry.NewVersion);
+        Assert.Equal("39", retry.PreviousVersion);
+        Assert.Equal(1, fake.Calls("PublishVersion"));
+        Assert.Equal(41, beak.Versions.Count);
+        Assert.Equal("maint:maint-v41/publish", beak.Versions[^1].Description);
+    }
+
+    [Fact]
+    public async Task PromoteAlias_PublishWithUnexpectedCode_FailsNonRetryable()
+    {
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("w", "publish", "beak-api", "prod", null, Publish: true, ExpectedCodeSha256: "other")));
+
+        Assert.True(error.NonRetryable);
+        Assert.Contains("ExpectedCodeSha256", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, fake.Calls("PublishVersion"));
+    }
+
+    [Theory]
+    [InlineData("$LATEST", "not $LATEST")]
+    [InlineData("v40", "digits")]
+    public async Task PromoteAlias_BadTargetVersion_FailsNonRetryableNamingTheField(string version, string hint)
+    {
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("w", "promote", "beak-api", "prod", version)));
+
+        Assert.True(error.NonRetryable);
+        Assert.Equal(ActivityErrorTypes.InvalidInput, error.ErrorType);
+        Assert.Contains("TargetVersion", error.Message, StringComparison.Ordinal);
+        Assert.Contains(hint, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PromoteAlias_BothTargetAndPublish_FailsNonRetryable()
+    {
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("w", "promote", "beak-api", "prod", "40", Publish: true)));
+
+        Assert.True(error.NonRetryable);
+        Assert.Contains("exactly one of TargetVersion", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PromoteAlias_UnknownVersion_FailsNonRetryableWithAwsType()
+    {
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("w", "promote", "beak-api", "prod", "99")));
+
+        Assert.True(error.NonRetryable);
+        Assert.Equal("ResourceNotFoundException", error.ErrorType);
+        Assert.Contains("Version 99 of beak-api does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PromoteAlias_Throttled_FailsRetryableWithAwsTypeAndMessage()
+    {
+        fake.FailNext("GetAlias", 429, "TooManyRequestsException", "Rate exceeded");
+
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("w", "promote", "beak-api", "prod", "40")));
+
+        Assert.False(error.NonRetryable);
+        Assert.Equal("TooManyRequestsException", error.ErrorType);
+        Assert.Contains("Rate exceeded", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PromoteAlias_AccessDenied_FailsNonRetryable()
+    {
+        fake.FailNext("GetAlias", 403, "AccessDeniedException", "User is not authorized to perform: lambda:GetAlias");
+
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("w", "promote", "beak-api", "prod", "40")));
+
+        Assert.True(error.NonRetryable);
+        Assert.Equal("AccessDeniedException", error.ErrorType);
+    }
+
+    [Fact]
+    public async Task RestoreAlias_AfterPromotion_PutsPreviousVersionBack()
+    {
+        var promoted = await Promote(new("maint-v40", "promote", "beak-api", "prod", "40"));
+
+        var restored = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("maint-v40", "promote", "beak-api", "prod", promoted.PreviousVersion, promoted.NewVersion)));
+
+        Assert.True(restored.Changed);
+        Assert.Equal("40", restored.FromVersion);
+        Assert.Equal("39", beak.Aliases["prod"].FunctionVersion);
+    }
+
+    [Fact]
+    public async Task RestoreAlias_AlreadyOnVersion_ChangesNothing()
+    {
+        var restored = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("w", "promote", "beak-api", "prod", "39", "40")));
+
+        Assert.False(restored.Changed);
+        Assert.Equal(0, fake.Calls("UpdateAlias"));
+    }
+
+    [Fact]
+    public async Task RestoreAlias_MovedBySomeoneElse_RefusesUnlessForced()
+    {
+        beak.Aliases["prod"].FunctionVersion = "38";
+
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("w", "promote", "beak-api", "prod", "39", "40"))));
+        var forced = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("w", "promote", "beak-api", "prod", "39", "40", Force: true)));
+
+        Assert.True(error.NonRetryable);
+        Assert.Equal(ActivityErrorTypes.AliasConflict, error.ErrorType);
+        Assert.Contains("someone else moved it", error.Message, StringComparison.Ordinal);
+        Assert.True(forced.Changed);
+        Assert.Equal("39", beak.Aliases["prod"].FunctionVersion);
+    }
+
+    [Fact]
+    public async Task SmokeInvoke_WarmInvocation_IsGreenAndSendsPayload()
+    {
+        var result = await Invoke(new("smoke", "Smoke invoke", "beak-api", "prod", "{\"ping\":true}", TimeSpan.FromSeconds(2)));
+
+        Assert.Equal(CheckStatus.Green, result.Status);
+        Assert.Contains("version 39", result.Observed, StringComparison.Ordinal);
+        Assert.Equal("{\"ping\":true}", beak.LastPayload);
+    }
+
+    [Fact]
+    public async Task SmokeInvoke_ColdStartOverLimit_IsRedWithInitDuration()
+    {
+        beak.SetBehaviour("39", new InvokeBehaviour(DurationMs: 150, InitMs: 1900));
+
+        var result = await Invoke(new("smoke", "Smoke invoke", "beak-api", "prod", null, TimeSpan.FromMilliseconds(2000)));
+
+        Assert.Equal(CheckStatus.Red, result.Status);
+        Assert.Contains("Cold start too slow", result.Message, StringComparison.Ordinal);
+        Assert.Contains("1,900 ms", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SmokeInvoke_ColdStartWithinLimit_IsGreen()
+    {
+        beak.SetBehaviour("39", new InvokeBehaviour(DurationMs: 150, InitMs: 1200));
+
+        var result = await Invoke(new("smoke", "Smoke invoke", "beak-api", "prod", null, TimeSpan.FromMilliseconds(2000)));
+
+        Assert.Equal(CheckStatus.Green, result.Status);
+        Assert.Contains("cold start 1,200 ms", result.Observed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SmokeInvoke_FunctionError_IsRedWithErrorTypeAndMessage()
+    {
+        beak.SetBehaviour("39", new InvokeBehaviour(ErrorType: "KeyError", ErrorMessage: "'agents'"));
+
+        var result = await Invoke(new("smoke", "Smoke invoke", "beak-api", "prod", null, null));
+
+        Assert.Equal(CheckStatus.Red, result.Status);
+        Assert.Contains("KeyError", result.Message, StringComparison.Ordinal);
+        Assert.Contains("'agents'", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SmokeInvoke_PayloadNotJson_FailsNonRetryableNamingTheField()
+    {
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Invoke(new("smoke", "Smoke invoke", "beak-api", "prod", "{ping", null)));
+
+        Assert.True(error.NonRetryable);
+        Assert.Contains("PayloadJson", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnyCall_WrongSecret_IsRejectedByTheServerWithAwsErrorBody()
+    {
+        await using var wrong = NewHost(StaticCredentialSource.Test with { SecretAccessKey = "not-the-secret" });
+
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => wrong.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("c", "c", "beak-api", "prod", "39"))));
+
+        Assert.True(error.NonRetryable);
+        Assert.Equal("InvalidSignatureException", error.ErrorType);
+        Assert.Contains("signature we calculated does not match", error.Message, StringComparison.Ordinal);
+        Assert.Contains("InvalidSignatureException", fake.Rejections);
+    }
+
+    [Fact]
+    public async Task AnyCall_SessionToken_IsSignedAndAccepted()
+    {
+        await using var withToken = NewHost(StaticCredentialSource.Test with { SessionToken = "session-token-value" });
+
+        var result = await withToken.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("c", "c", "beak-api", "prod", "39")));
+
+        Assert.Equal(CheckStatus.Green, result.Status);
+        Assert.Empty(fake.Rejections);
+    }
+
+    [Fact]
+    public void ParseReport_ReportLineWithInitDuration_ReadsRunAndInit()
+    {
+        var log = Convert.ToBase64String("REPORT RequestId: 1\tDuration: 12.50 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\tInit Duration: 1830.20 ms\t\n"u8.ToArray());
+
+        var report = LambdaActivities.ParseReport(log);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(12.5), report!.Value.Run);
+        Assert.Equal(TimeSpan.FromMilliseconds(1830.2), report.Value.Init);
+    }
+
+    private ActivityHost NewHost(AwsCredentials credentials) => new(
+        new Dictionary<string, string?>
+        {
+            ["Aws:Region"] = "us-east-1",
+            ["Aws:Lambda:ServiceUrl"] = fake.BaseAddress.ToString(),
+        },
+        credentials);
+
+    private Task<PromoteLambdaAliasResult> Promote(PromoteLambdaAliasInput input) =>
+        host.RunAsync<LambdaActivities, PromoteLambdaAliasResult>(a => a.PromoteAliasAsync(input));
+
+    private Task<CheckResult> Invoke(LambdaSmokeInvokeInput input) =>
+        host.RunAsync<LambdaActivities, CheckResult>(a => a.SmokeInvokeAsync(input));
+}
