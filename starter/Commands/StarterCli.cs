@@ -1,4 +1,6 @@
 using System.CommandLine;
+using MaintenanceWorkflows.Workflows;
+using MaintenanceWorkflows.Workflows.Plans;
 
 namespace MaintenanceWorkflows.Starter.Commands;
 
@@ -10,6 +12,18 @@ public static class StarterCli
         var root = new RootCommand("MaintenanceWorkflows starter: validate, preview and run maintenance windows.");
         root.Subcommands.Add(ValidateCommand.Create(output, error));
         root.Subcommands.Add(PreviewCommand.Create(output, error));
+        root.Subcommands.Add(ScheduleCommand.Create(output, error));
+        root.Subcommands.Add(VoteCommand.Create(VoteDecision.Approve, output, error));
+        root.Subcommands.Add(VoteCommand.Create(VoteDecision.Reject, output, error));
+        root.Subcommands.Add(AckCommand.Create(output, error));
+        root.Subcommands.Add(ControlCommand.Create(WindowHandlers.Abort, "Stop a window: cancel it before it starts, or roll back what ran.", output, error));
+        root.Subcommands.Add(ControlCommand.Create(WindowHandlers.Pause, "Hold a running window before its next step.", output, error));
+        root.Subcommands.Add(ControlCommand.Create(WindowHandlers.Resume, "Continue a paused window.", output, error));
+        root.Subcommands.Add(ExtendWindowCommand.Create(output, error));
+        root.Subcommands.Add(StatusCommand.Create(output, error));
+        root.Subcommands.Add(ListCommand.Create(output, error));
+        root.Options.Add(Connection.AddressOption);
+        root.Options.Add(Connection.NamespaceOption);
         return root;
     }
 

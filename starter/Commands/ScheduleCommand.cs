@@ -1,0 +1,99 @@
+using System.CommandLine;
+using MaintenanceWorkflows.Workflows;
+using MaintenanceWorkflows.Workflows.Plans;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Common;
+using Temporalio.Exceptions;
+
+namespace MaintenanceWorkflows.Starter.Commands;
+
+/// <summary>`starter schedule plan.yaml [--policy p.yaml]`: validates, then starts the window's workflow.</summary>
+public static class ScheduleCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var plan = PlanInputs.PlanArgument();
+        var policy = PlanInputs.PolicyOption();
+        var command = new Command("schedule", "Validate a plan and start its maintenance window on Temporal.") { plan, policy };
+        command.SetAction((parse, _) => RunAsync(parse, parse.GetValue(plan)!, parse.GetValue(policy), output, error));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(ParseResult parse, string planPath, string? policyPath, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var now = DateTimeOffset.UtcNow;
+        var loaded = PlanInputs.Load(planPath, policyPath, now, error);
+        if (loaded is null)
+        {
+            return PlanInputs.ExitLoadError;
+        }
+        var violations = PlanValidator.Validate(loaded.Plan, loaded.Policy, now);
+        if (violations.HasErrors())
+        {
+            error.WriteLine($"{planPath}: not scheduled, the plan breaks the policy (run `starter validate {planPath}` for the fixes):");
+            foreach (var v in violations.Where(v => v.Severity == ViolationSeverity.Error))
+            {
+                error.WriteLine($"  [{v.Code}] {v.Path}: {v.Message}");
+            }
+            return PlanInputs.ExitInvalid;
+        }
+
+        var client = await Connection.ConnectAsync(parse, error);
+        if (client is null)
+        {
+            return Connection.ExitUnavailable;
+        }
+        var settings = Connection.Settings(parse);
+        var windowId = MaintenanceWindowInput.WorkflowIdFor(loaded.Plan.Id);
+        try
+        {
+            var handle = await StartAsync(client, settings.TaskQueue, loaded.Plan, loaded.Policy, Environment.UserName);
+            var schedule = ScheduleRules.Derive(loaded.Plan, loaded.Policy, now);
+            output.WriteLine($"scheduled {windowId} (run {handle.ResultRunId}) on task queue {settings.TaskQueue}");
+            PlanSummary.Write(output, loaded.Plan, schedule);
+            var next = schedule.NoticeImmediately
+                ? $"approvals from {string.Join(", ", schedule.EligibleApprovers)} by {ZoneMath.FormatUtc(schedule.ApprovalDeadline)}"
+                : $"pre-maintenance notice at {ZoneMath.FormatUtc(schedule.NoticeAt)}";
+            output.WriteLine($"  next:      {next}");
+            output.WriteLine($"  approve:   starter approve {windowId} --by <approver> [--comment ...]");
+            return PlanInputs.ExitOk;
+        }
+        catch (WorkflowAlreadyStartedException)
+        {
+            error.WriteLine($"error: {windowId} is already scheduled and running; see `starter status {windowId}`, or give the plan a new id.");
+            return Connection.ExitRefused;
+        }
+        catch (RpcException e) when (e.Code == RpcException.StatusCode.InvalidArgument && e.Message.Contains("search attribute", StringComparison.OrdinalIgnoreCase))
+        {
+            error.WriteLine(
+                $"error: Temporal refused the window's search attributes ({e.Message}). Register them once per namespace: " +
+                "start the worker with Temporal__RegisterSearchAttributes=true, or run deploy/register-search-attributes.sh.");
+            return Connection.ExitRefused;
+        }
+        catch (Exception e) when (Connection.TryExplain(e, windowId, error, out var exit))
+        {
+            return exit;
+        }
+    }
+
+    /// <summary>Starts the window; shared with `starter demo`.</summary>
+    public static Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> StartAsync(
+        ITemporalClient client, string taskQueue, MaintenancePlan plan, MaintenancePolicy policy, string scheduledBy)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(plan);
+        var input = new MaintenanceWindowInput { Plan = plan, Policy = policy, ScheduledBy = scheduledBy };
+        return client.StartWorkflowAsync(
+            (MaintenanceWindowWorkflow wf) => wf.RunAsync(input),
+            new WorkflowOptions(MaintenanceWindowInput.WorkflowIdFor(plan.Id), taskQueue)
+            {
+                // A window that ended (postponed, cancelled, completed) may be scheduled again under the same id.
+                IdReusePolicy = WorkflowIdReusePolicy.AllowDuplicate,
+                TypedSearchAttributes = MaintenanceSearchAttributes.For(plan, WindowPhase.Scheduled),
+                Memo = new Dictionary<string, object> { ["Title"] = plan.Title, ["Scope"] = plan.Scope },
+                StaticSummary = $"{plan.Type} maintenance: {plan.Title}",
+            });
+    }
+}

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MaintenanceWorkflows.Worker;
+
+/// <summary>
+/// How the worker (and the starter) reach Temporal. Bound from the <c>Temporal</c> configuration
+/// section; environment variables use <c>Temporal__Address</c> and so on.
+/// </summary>
+public sealed class TemporalSettings
+{
+    public const string Section = "Temporal";
+
+    public const string DefaultTaskQueue = "maintenance-windows";
+
+    /// <summary>Gets or sets the frontend address, host:port. Defaults to a devserver on this machine.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Address { get; set; } = "localhost:7233";
+
+    [Required(AllowEmptyStrings = false)]
+    public string Namespace { get; set; } = "default";
+
+    [Required(AllowEmptyStrings = false)]
+    public string TaskQueue { get; set; } = DefaultTaskQueue;
+
+    /// <summary>Gets or sets an API key (Temporal Cloud); sent as a bearer token and implies TLS.</summary>
+    public string? ApiKey { get; set; }
+
+    public TemporalTlsSettings Tls { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the worker registers the workflow's custom search
+    /// attributes on start. On for the devserver and self-hosted clusters; off where an operator
+    /// manages them (docker-compose registers them with the admin tools; Temporal Cloud via tcld).
+    /// </summary>
+    public bool RegisterSearchAttributes { get; set; } = true;
+}
+
+public sealed class TemporalTlsSettings
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>Gets or sets the PEM client certificate for mTLS.</summary>
+    public string? ClientCertPath { get; set; }
+
+    /// <summary>Gets or sets the PEM private key matching <see cref="ClientCertPath"/>.</summary>
+    public string? ClientKeyPath { get; set; }
+
+    /// <summary>Gets or sets a PEM CA bundle for servers signed by a private CA.</summary>
+    public string? ServerRootCaPath { get; set; }
+
+    /// <summary>Gets or sets the TLS server name when it differs from the address host.</summary>
+    public string? ServerName { get; set; }
+}

@@ -1,0 +1,193 @@
+using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
+using Temporalio.Common;
+using Temporalio.Exceptions;
+using Temporalio.Workflows;
+
+namespace MaintenanceWorkflows.Workflows;
+
+/// <summary>
+/// Maps the plan's typed steps and checks onto the activities (called by name, see
+/// <see cref="ActivityNames"/>) with the retry and timeout policy each kind of work deserves. Runs inside
+/// the workflow, so everything here is deterministic.
+/// </summary>
+internal static class PlanActivities
+{
+    /// <summary>Default smoke-invoke cold-start limit (seed 001: review when cold starts exceed 2,000 ms).</summary>
+    public static readonly TimeSpan DefaultColdStartLimit = TimeSpan.FromMilliseconds(2000);
+
+    private static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Checks are re-run by the soak anyway; retry only what could not run at all, briefly.</summary>
+    private static readonly RetryPolicy CheckRetry = new()
+    {
+        InitialInterval = TimeSpan.FromSeconds(1),
+        MaximumInterval = TimeSpan.FromSeconds(10),
+        MaximumAttempts = 3,
+    };
+
+    private static readonly RetryPolicy StepRetry = new()
+    {
+        InitialInterval = TimeSpan.FromSeconds(2),
+        BackoffCoefficient = 2,
+        MaximumInterval = TimeSpan.FromMinutes(1),
+        MaximumAttempts = 5,
+    };
+
+    /// <summary>Undoing must try hard: a failed compensation leaves production changed.</summary>
+    private static readonly RetryPolicy CompensationRetry = new()
+    {
+        InitialInterval = TimeSpan.FromSeconds(2),
+        BackoffCoefficient = 2,
+        MaximumInterval = TimeSpan.FromMinutes(1),
+        MaximumAttempts = 8,
+    };
+
+    public static async Task<CheckResult> RunCheckAsync(string windowId, PlanCheck check, CancellationToken ct)
+    {
+        var timeout = check.Timeout ?? DefaultCheckTimeout;
+        var options = new ActivityOptions
+        {
+            StartToCloseTimeout = timeout + TimeSpan.FromSeconds(30),
+            RetryPolicy = CheckRetry,
+            CancellationToken = ct,
+            Summary = $"check {check.Id}",
+        };
+        try
+        {
+            return check switch
+            {
+                HttpStatusCheck c => await Workflow.ExecuteActivityAsync<CheckResult>(
+                    ActivityNames.CheckStatusEndpoint,
+                    [new StatusEndpointCheckInput(c.Id, c.Title, c.Url, c.Target, c.Path, c.ExpectedStatus, [], null, c.MaxLatency, timeout)],
+                    options),
+                HttpJsonCheck c => await Workflow.ExecuteActivityAsync<CheckResult>(
+                    ActivityNames.CheckStatusEndpoint,
+                    [new StatusEndpointCheckInput(
+                        c.Id,
+                        c.Title,
+                        c.Url,
+                        c.Target,
+                        c.Path,
+                        c.ExpectedStatus,
+                        c.RequiredKeys,
+                        c.Expect.Select(e => new ExpectedJsonValue(e.Path, e.EqualTo)).ToList(),
+                        c.MaxLatency,
+                        timeout)],
+                    options),
+                LambdaAliasCheck c => await Workflow.ExecuteActivityAsync<CheckResult>(
+                    ActivityNames.CheckLambdaAlias,
+                    [new LambdaAliasCheckInput(c.Id, c.Title, c.Function, c.Alias, c.ExpectedVersion)],
+                    options),
+                LambdaInvokeCheck c => await Workflow.ExecuteActivityAsync<CheckResult>(
+                    ActivityNames.SmokeInvokeLambda,
+                    [new LambdaSmokeInvokeInput(c.Id, c.Title, c.Function, c.Qualifier, c.Payload, c.MaxDuration ?? DefaultColdStartLimit)],
+                    options),
+                EmailQuotaCheck c => await Workflow.ExecuteActivityAsync<CheckResult>(
+                    ActivityNames.CheckEmailQuota,
+                    [new EmailQuotaCheckInput(c.Id, c.Title, c.AmberAt, c.RedAt, c.Account)],
+                    options),
+                FreezeCheck { Source: { } source } c => await Workflow.ExecuteActivityAsync<CheckResult>(
+                    ActivityNames.CheckFreezeFlag,
+                    [new FreezeFlagCheckInput(c.Id, c.Title, source, timeout)],
+                    options),
+                _ => throw new ApplicationFailureException(
+                    $"check '{check.Id}' has type '{check.CheckType}', which this worker cannot run",
+                    ActivityErrorTypes.InvalidInput,
+                    nonRetryable: true),
+            };
+        }
+        catch (ActivityFailureException e) when (!ct.IsCancellationRequested)
+        {
+            // A check that could not run at all is a failed observation, not a crashed window.
+            return Failed(check, "not run", Describe(e));
+        }
+    }
+
+    public static CheckResult Failed(PlanCheck check, string observed, string message) => new(
+        check.Id,
+        check.Title,
+        CheckStatus.Red,
+        observed,
+        string.Empty,
+        message,
+        TimeSpan.Zero,
+        Workflow.UtcNow,
+        []);
+
+    public static CheckResult Passed(PlanCheck check, string observed, string message) => new(
+        check.Id,
+        check.Title,
+        CheckStatus.Green,
+        observed,
+        string.Empty,
+        message,
+        TimeSpan.Zero,
+        Workflow.UtcNow,
+        []);
+
+    public static Task<PromoteLambdaAliasResult> PromoteAsync(string windowId, LambdaPromoteStep step, CancellationToken ct) =>
+        Workflow.ExecuteActivityAsync<PromoteLambdaAliasResult>(
+            ActivityNames.PromoteLambdaAlias,
+            [new PromoteLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, step.Version, step.Publish)],
+            StepOptions(step, TimeSpan.FromMinutes(2), ct));
+
+    public static Task<RestoreLambdaAliasResult> RestoreAsync(
+        string windowId, LambdaPromoteStep step, PromoteLambdaAliasResult promoted, CancellationToken ct) =>
+        Workflow.ExecuteActivityAsync<RestoreLambdaAliasResult>(
+            ActivityNames.RestoreLambdaAlias,
+            [new RestoreLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, promoted.PreviousVersion, promoted.NewVersion)],
+            CompensationOptions(TimeSpan.FromMinutes(2), ct));
+
+    public static Task<HttpRequestResult> SendRequestAsync(HttpRequestStep step, bool compensation, CancellationToken ct) =>
+        Workflow.ExecuteActivityAsync<HttpRequestResult>(
+            ActivityNames.SendHttpRequest,
+            [new HttpRequestInput(
+                step.Id,
+                step.Method,
+                step.Url,
+                step.Target,
+                step.Path,
+                step.Body,
+                null,
+                step.ExpectedStatus,
+                step.Timeout ?? TimeSpan.FromSeconds(30))],
+            compensation ? CompensationOptions(step.Timeout ?? TimeSpan.FromMinutes(1), ct) : StepOptions(step, TimeSpan.FromMinutes(1), ct));
+
+    public static Task<RunCommandResult> RunCommandAsync(CommandStep step, bool compensation, CancellationToken ct)
+    {
+        var options = compensation ? CompensationOptions(step.Timeout ?? TimeSpan.FromMinutes(30), ct) : StepOptions(step, TimeSpan.FromMinutes(30), ct);
+        options.HeartbeatTimeout = TimeSpan.FromMinutes(1);
+        return Workflow.ExecuteActivityAsync<RunCommandResult>(
+            ActivityNames.RunCommand,
+            [new RunCommandInput(step.Id, step.Command, step.Args)],
+            options);
+    }
+
+    public static string Describe(Exception e) => e switch
+    {
+        ActivityFailureException { InnerException: ApplicationFailureException app } => app.Message,
+        ActivityFailureException { InnerException: TimeoutFailureException timeout } => $"timed out ({timeout.TimeoutType})",
+        ActivityFailureException { InnerException: CanceledFailureException } => "cancelled",
+        ActivityFailureException { InnerException: { } inner } => inner.Message,
+        _ => e.Message,
+    };
+
+    private static ActivityOptions StepOptions(PlanStep step, TimeSpan defaultTimeout, CancellationToken ct) => new()
+    {
+        StartToCloseTimeout = step.Timeout ?? defaultTimeout,
+        RetryPolicy = StepRetry,
+        CancellationToken = ct,
+        // Abort must stop a running step: wait for the activity to acknowledge the cancellation.
+        CancellationType = ActivityCancellationType.WaitCancellationCompleted,
+        Summary = $"step {step.Id}",
+    };
+
+    private static ActivityOptions CompensationOptions(TimeSpan timeout, CancellationToken ct) => new()
+    {
+        StartToCloseTimeout = timeout,
+        RetryPolicy = CompensationRetry,
+        CancellationToken = ct,
+        Summary = "compensation",
+    };
+}

@@ -1,0 +1,86 @@
+using System.Text.Json.Serialization;
+using MaintenanceWorkflows.Workflows.Plans;
+
+namespace MaintenanceWorkflows.Workflows;
+
+/// <summary>
+/// Argument of the <c>Approve</c> and <c>Reject</c> signals: one JSON object a person can type into
+/// the Temporal UI's signal dialog, e.g. <c>{"approver": "T-JOSH", "comment": "go"}</c>.
+/// </summary>
+public sealed record ApprovalSignal
+{
+    public string? Approver { get; init; }
+
+    public string? Comment { get; init; }
+}
+
+/// <summary>Argument of the <c>Acknowledge</c> signal and the <c>SubmitAcknowledgement</c> update.</summary>
+public sealed record Acknowledgement
+{
+    /// <summary>Checklist item id or manual step id.</summary>
+    public string? Item { get; init; }
+
+    public string? By { get; init; }
+
+    public string? Note { get; init; }
+}
+
+/// <summary>Argument of <c>Abort</c>, <c>Pause</c> and <c>Resume</c>.</summary>
+public sealed record OperatorCommand
+{
+    public string? By { get; init; }
+
+    public string? Reason { get; init; }
+}
+
+/// <summary>Argument of <c>Extend</c>: the new window end.</summary>
+public sealed record ExtendCommand
+{
+    public DateTimeOffset? Until { get; init; }
+
+    public string? By { get; init; }
+
+    public string? Reason { get; init; }
+}
+
+/// <summary>Reply of the <c>SubmitApproval</c> update once the vote is recorded.</summary>
+public sealed record ApprovalReceipt
+{
+    public required ApprovalVote Vote { get; init; }
+
+    public required ApprovalStatus Status { get; init; }
+}
+
+/// <summary>Reply of the <c>SubmitAcknowledgement</c> update.</summary>
+public sealed record AcknowledgementReceipt
+{
+    public required string Item { get; init; }
+
+    public required string By { get; init; }
+
+    public required DateTimeOffset At { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<SignalChannel>))]
+public enum SignalChannel
+{
+    Signal,
+    Update,
+}
+
+/// <summary>Names of the workflow's signals, updates and queries, for clients that call them by name.</summary>
+public static class WindowHandlers
+{
+    public const string Approve = "Approve";
+    public const string Reject = "Reject";
+    public const string Acknowledge = "Acknowledge";
+    public const string Abort = "Abort";
+    public const string Pause = "Pause";
+    public const string Resume = "Resume";
+    public const string Extend = "Extend";
+    public const string SubmitApproval = "SubmitApproval";
+    public const string SubmitAcknowledgement = "SubmitAcknowledgement";
+    public const string Status = "Status";
+
+    public static IReadOnlyList<string> Signals { get; } = [Approve, Reject, Acknowledge, Abort, Pause, Resume, Extend];
+}

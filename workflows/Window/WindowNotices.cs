@@ -1,0 +1,54 @@
+using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
+using Temporalio.Common;
+using Temporalio.Exceptions;
+using Temporalio.Workflows;
+
+namespace MaintenanceWorkflows.Workflows;
+
+/// <summary>Sends notices through the notification activity; a notice that cannot go out is recorded, never fatal.</summary>
+internal static class WindowNotices
+{
+    private static readonly RetryPolicy NoticeRetry = new()
+    {
+        InitialInterval = TimeSpan.FromSeconds(5),
+        BackoffCoefficient = 2,
+        MaximumInterval = TimeSpan.FromMinutes(1),
+        MaximumAttempts = 4,
+    };
+
+    /// <summary>Returns the channels that did not take the notice, each with its error.</summary>
+    public static async Task<IReadOnlyList<string>> SendAsync(
+        string windowId,
+        MaintenancePlan plan,
+        MaintenancePolicy policy,
+        NoticeKind kind,
+        NoticeFacts facts,
+        IReadOnlyList<string> channels,
+        DateTimeOffset windowEnd)
+    {
+        if (channels.Count == 0)
+        {
+            return [];
+        }
+        try
+        {
+            var result = await Workflow.ExecuteActivityAsync<SendNotificationResult>(
+                ActivityNames.SendNotification,
+                [new SendNotificationInput(windowId, kind, plan, policy, facts, channels, windowEnd)],
+                new ActivityOptions
+                {
+                    StartToCloseTimeout = TimeSpan.FromMinutes(2),
+                    RetryPolicy = NoticeRetry,
+                    // Notices about a rollback or a cancellation must go out even when the workflow is being cancelled.
+                    CancellationToken = CancellationToken.None,
+                    Summary = $"notice {kind.ToName()}",
+                });
+            return result.Deliveries.Where(d => d.Status != DeliveryStatus.Delivered).Select(d => $"{d.Channel}: {d.Status}: {d.Detail}").ToList();
+        }
+        catch (ActivityFailureException e)
+        {
+            return channels.Select(c => $"{c}: {PlanActivities.Describe(e)}").ToList();
+        }
+    }
+}
