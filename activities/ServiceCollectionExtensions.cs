@@ -1,4 +1,5 @@
 using MaintenanceWorkflows.Activities.Aws;
+using MaintenanceWorkflows.Activities.Email;
 using MaintenanceWorkflows.Activities.Lambda;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,13 +37,26 @@ public static class ServiceCollectionExtensions
             .AddHttpMessageHandler(sp => SigningHandler(sp, "lambda", o => o.Lambda));
         services.TryAddScoped<LambdaActivities>();
 
+        services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddRefitGeneratedClient<ISesApi>(SesJsonContext.Default, _ => new RefitSettings())
+            .ConfigureHttpClient((sp, client) =>
+            {
+                var aws = sp.GetRequiredService<IOptions<AwsOptions>>().Value;
+                client.BaseAddress = aws.Ses.ServiceUrl ?? new Uri($"https://email.{aws.Ses.Region ?? aws.Region}.amazonaws.com");
+                client.Timeout = aws.Ses.Timeout;
+            })
+            .AddHttpMessageHandler(sp => SigningHandler(sp, "ses", o => o.Ses));
+        services.TryAddScoped<SesEmailSender>();
+        services.TryAddScoped<EmailActivities>();
+
         return services;
     }
 
     /// <summary>Registers every maintenance activity class with the hosted Temporal worker.</summary>
     public static ITemporalWorkerServiceOptionsBuilder AddMaintenanceActivities(this ITemporalWorkerServiceOptionsBuilder builder) =>
         builder
-            .AddScopedActivities<LambdaActivities>();
+            .AddScopedActivities<LambdaActivities>()
+            .AddScopedActivities<EmailActivities>();
 
     private static SigV4SigningHandler SigningHandler(IServiceProvider sp, string service, Func<AwsOptions, AwsServiceOptions> serviceOptions)
     {

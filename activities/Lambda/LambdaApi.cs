@@ -48,48 +48,62 @@ public interface ILambdaApi
 
 public sealed record LambdaFunctionConfiguration
 {
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("FunctionName")]
     public string? FunctionName { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("FunctionArn")]
     public string? FunctionArn { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("Version")]
     public string? Version { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("CodeSha256")]
     public string? CodeSha256 { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("Description")]
     public string? Description { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("RevisionId")]
     public string? RevisionId { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("LastModified")]
     public string? LastModified { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("State")]
     public string? State { get; init; }
 }
 
 public sealed record LambdaAliasConfiguration
 {
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("AliasArn")]
     public string? AliasArn { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("Name")]
     public string? Name { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("FunctionVersion")]
     public string? FunctionVersion { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("Description")]
     public string? Description { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("RoutingConfig")]
     public LambdaAliasRoutingConfiguration? RoutingConfig { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("RevisionId")]
     public string? RevisionId { get; init; }
 }
@@ -97,42 +111,52 @@ public sealed record LambdaAliasConfiguration
 public sealed record LambdaAliasRoutingConfiguration
 {
     /// <summary>Extra versions and the share of traffic (0-1) each receives.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("AdditionalVersionWeights")]
     public IReadOnlyDictionary<string, double>? AdditionalVersionWeights { get; init; }
 }
 
 public sealed record LambdaVersionList
 {
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("Versions")]
     public IReadOnlyList<LambdaFunctionConfiguration>? Versions { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("NextMarker")]
     public string? NextMarker { get; init; }
 }
 
 public sealed record LambdaPublishVersionRequest
 {
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("CodeSha256")]
     public string? CodeSha256 { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("Description")]
     public string? Description { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("RevisionId")]
     public string? RevisionId { get; init; }
 }
 
 public sealed record LambdaUpdateAliasRequest
 {
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("FunctionVersion")]
     public string? FunctionVersion { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("Description")]
     public string? Description { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("RoutingConfig")]
     public LambdaAliasRoutingConfiguration? RoutingConfig { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("RevisionId")]
     public string? RevisionId { get; init; }
 }

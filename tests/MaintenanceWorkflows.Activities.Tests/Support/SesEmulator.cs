@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace MaintenanceWorkflows.Activities.Tests.Support;
+
+/// <summary>The real SES v2 emulator from npm (aws-ses-v2-local) on a free loopback port.</summary>
+public sealed class SesEmulator : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly Process process;
+
+    private SesEmulator(Process process, Uri baseAddress)
+    {
+        this.process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>Starts the emulator; its GetAccount answers with the given quota.</summary>
+    public static async Task<SesEmulator> StartAsync(double sentLast24Hours = 12, double max24HourSend = 200, bool productionAccess = true, bool sendingEnabled = true)
+    {
+        var executable = Path.Combine(RepoPaths.Root, "tools", "node_modules", ".bin", "aws-ses-v2-local");
+        if (!File.Exists(executable))
+        {
+            throw new InvalidOperationException(
+                $"The SES v2 emulator is not installed ({executable} is missing). Run `npm ci` in {Path.Combine(RepoPaths.Root, "tools")} (needs Node.js), then rerun the tests.");
+        }
+
+        var port = FreePort();
+        var start = new ProcessStartInfo(executable)
+        {
+            ArgumentList = { "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture) },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["AWS_SES_ACCOUNT"] = JsonSerializer.Serialize(new
+        {
+            DedicatedIpAutoWarmupEnabled = false,
+            Details = new
+            {
+                AdditionalContactEmailAddresses = Array.Empty<string>(),
+                ContactLanguage = "EN",
+                MailType = "TRANSACTIONAL",
+                ReviewDetails = new { CaseId = "case-1", Status = "GRANTED" },
+                UseCaseDescription = "maintenance notices",
+                WebsiteURL = "https://example.com",
+            },
+            EnforcementStatus = "HEALTHY",
+            ProductionAccessEnabled = productionAccess,
+            SendingEnabled = sendingEnabled,
+            SendQuota = new { Max24HourSend = max24HourSend, MaxSendRate = 14, SentLast24Hours = sentLast24Hours },
+            SuppressionAttributes = new { SuppressedReasons = Array.Empty<string>() },
+        });
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var emulator = new SesEmulator(process, new Uri($"http://127.0.0.1:{port}/"));
+        await emulator.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
+        return emulator;
+    }
+
+    /// <summary>Emails the emulator has stored, as its GET /store API returns them.</summary>
+    public async Task<IReadOnlyList<JsonElement>> StoredEmailsAsync()
+    {
+        using var document = JsonDocument.Parse(await Http.GetStringAsync(new Uri(BaseAddress, "store")));
+        return [.. document.RootElement.GetProperty("emails").EnumerateArray().Select(e => e.Clone())];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task WaitUntilHealthyAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"aws-ses-v2-local exited with code {process.ExitCode} before it was ready.");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(new Uri(BaseAddress, "health-check"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"aws-ses-v2-local did not answer /health-check on {BaseAddress} within {timeout}.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
