@@ -116,6 +116,21 @@ public sealed class NoticeRendererTests : IDisposable
     }
 
     [Fact]
+    public void Render_PreMaintenanceShort_FollowsTheStatusPageTemplate()
+    {
+        var plan = PlanYaml.LoadPlanFile(Example("lambda-v40-promotion.yaml"), Now);
+
+        var lines = Embedded.Value.Render(NoticeKind.PreMaintenance, NoticeModel.Create(plan, Policy, NoticeKind.PreMaintenance)).Short.Split('\n');
+
+        Assert.Equal("## Scheduled Maintenance — Lambda prod alias promotion - v40 deploy", lines[0]);
+        Assert.Contains("**When**: Tuesday 9 February 2027 02:00-02:30 PST (2027-02-09 10:00 UTC to 2027-02-09 10:30 UTC)", lines);
+        Assert.Contains("**Duration**: ~30 min", lines);
+        Assert.Contains(lines, l => l.StartsWith("**Impact**: ~5-15 s of potential cold-start latency", StringComparison.Ordinal));
+        Assert.Contains("**Reason**: Ship the v40 feature batch.", lines);
+        Assert.Contains(lines, l => l.StartsWith("We'll update this page when complete.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Render_Completion_ListsVerificationResultsDurationAndAuditTrail()
     {
         var plan = PlanYaml.LoadPlanFile(Example("lambda-v40-promotion.yaml"), Now);
