@@ -1,5 +1,6 @@
 using MaintenanceWorkflows.Activities.Aws;
 using MaintenanceWorkflows.Activities.Email;
+using MaintenanceWorkflows.Activities.Http;
 using MaintenanceWorkflows.Activities.Lambda;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +50,17 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<SesEmailSender>();
         services.TryAddScoped<EmailActivities>();
 
+        services.AddOptions<TargetsOptions>().BindConfiguration(TargetsOptions.Section).Validate(
+            targets => targets.All(t => t.Value.BaseUrl is { IsAbsoluteUri: true }),
+            "Every Targets:<name>:BaseUrl must be an absolute http(s) URL.").ValidateOnStart();
+        services.AddOptions<FreezeSourcesOptions>().BindConfiguration(FreezeSourcesOptions.Section).Validate(
+            sources => sources.All(s => s.Value.Url is { IsAbsoluteUri: true } && !string.IsNullOrWhiteSpace(s.Value.ActivePath)),
+            "Every FreezeSources:<name> needs an absolute Url and an ActivePath (dotted JSON path of the freeze flag).").ValidateOnStart();
+        services.AddHttpClient(HttpCheckActivities.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+        services.TryAddSingleton<HttpTargets>();
+        services.TryAddScoped<HttpCheckActivities>();
+
         return services;
     }
 
@@ -56,7 +68,8 @@ public static class ServiceCollectionExtensions
     public static ITemporalWorkerServiceOptionsBuilder AddMaintenanceActivities(this ITemporalWorkerServiceOptionsBuilder builder) =>
         builder
             .AddScopedActivities<LambdaActivities>()
-            .AddScopedActivities<EmailActivities>();
+            .AddScopedActivities<EmailActivities>()
+            .AddScopedActivities<HttpCheckActivities>();
 
     private static SigV4SigningHandler SigningHandler(IServiceProvider sp, string service, Func<AwsOptions, AwsServiceOptions> serviceOptions)
     {
