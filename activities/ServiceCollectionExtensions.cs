@@ -1,4 +1,5 @@
 using MaintenanceWorkflows.Activities.Aws;
+using MaintenanceWorkflows.Activities.Commands;
 using MaintenanceWorkflows.Activities.Email;
 using MaintenanceWorkflows.Activities.Http;
 using MaintenanceWorkflows.Activities.Lambda;
@@ -61,6 +62,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<HttpTargets>();
         services.TryAddScoped<HttpCheckActivities>();
 
+        services.AddOptions<CommandsOptions>().BindConfiguration(CommandsOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommandsOptions>, CommandsOptionsValidator>());
+        services.TryAddScoped<CommandActivities>();
+
         return services;
     }
 
@@ -69,7 +74,8 @@ public static class ServiceCollectionExtensions
         builder
             .AddScopedActivities<LambdaActivities>()
             .AddScopedActivities<EmailActivities>()
-            .AddScopedActivities<HttpCheckActivities>();
+            .AddScopedActivities<HttpCheckActivities>()
+            .AddScopedActivities<CommandActivities>();
 
     private static SigV4SigningHandler SigningHandler(IServiceProvider sp, string service, Func<AwsOptions, AwsServiceOptions> serviceOptions)
     {

@@ -27,7 +27,7 @@ public sealed class ActivityHost : IAsyncDisposable
         scope = provider.CreateAsyncScope();
     }
 
-    public ActivityEnvironment Environment { get; } = new();
+    public ActivityEnvironment Environment { get; set; } = new();
 
     public T Get<T>()
         where T : notnull => scope.ServiceProvider.GetRequiredService<T>();

@@ -1,0 +1,41 @@
+namespace MaintenanceWorkflows.Activities.Commands;
+
+/// <summary>Section <c>Commands</c>: the allow-list of runbook commands, by name.</summary>
+public sealed class CommandsOptions() : Dictionary<string, CommandOptions>(StringComparer.OrdinalIgnoreCase)
+{
+    public const string Section = "Commands";
+}
+
+/// <summary>One allow-listed command. Plans name it and fill its placeholders; nothing runs through a shell.</summary>
+public sealed class CommandOptions
+{
+    /// <summary>Absolute path of the executable.</summary>
+    public string? Executable { get; set; }
+
+    /// <summary>Arguments, each passed as one argv entry; <c>{name}</c> is replaced by the plan's value for that placeholder.</summary>
+    public List<string> Arguments { get; set; } = [];
+
+    /// <summary>Working directory; empty for the worker's current directory.</summary>
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>The process is killed after this long.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often the activity heartbeats while the process runs.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Extra environment variables (may hold secrets: they are never logged or returned).</summary>
+    public Dictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Regular expression each placeholder's value must match in full; unlisted placeholders use <see cref="DefaultPlaceholderPattern"/>.</summary>
+    public Dictionary<string, string> Placeholders { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Values used when the plan does not give a placeholder.</summary>
+    public Dictionary<string, string> Defaults { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many trailing output lines the result carries.</summary>
+    public int TailLines { get; set; } = 40;
+
+    /// <summary>Letters, digits and . _ : / = @ + - only: no spaces, quotes or shell metacharacters.</summary>
+    public const string DefaultPlaceholderPattern = "[A-Za-z0-9._:/=@+-]{1,200}";
+}
