@@ -1,0 +1,49 @@
+using MaintenanceWorkflows.Activities;
+using MaintenanceWorkflows.Workflows;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Temporalio.Extensions.Hosting;
+
+namespace MaintenanceWorkflows.Worker;
+
+public static class WorkerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Everything the maintenance worker needs: validated Temporal settings, the activities and their
+    /// clients, search-attribute registration, and the hosted Temporal worker running
+    /// <see cref="MaintenanceWindowWorkflow"/>. Used by the worker's Program.cs and by `starter demo`.
+    /// </summary>
+    public static IServiceCollection AddMaintenanceWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<TemporalSettings>()
+            .BindConfiguration(TemporalSettings.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TemporalSettings>, TemporalSettingsValidator>();
+        services.AddMaintenanceActivities(configuration);
+
+        // Hosted services start in registration order: the attributes exist before the first window runs.
+        services.AddHostedService<SearchAttributeRegistration>();
+
+        // The task queue is fixed when the worker is registered, so it is read from configuration here;
+        // the rest of the connection comes from the validated options when the worker starts.
+        var taskQueue = configuration.GetSection(TemporalSettings.Section)[nameof(TemporalSettings.TaskQueue)] ?? TemporalSettings.DefaultTaskQueue;
+        services.AddHostedTemporalWorker(taskQueue)
+            .AddWorkflow<MaintenanceWindowWorkflow>()
+            .AddMaintenanceActivities()
+            .ConfigureOptions()
+            .Configure<IOptions<TemporalSettings>, ILoggerFactory>((options, settings, loggers) =>
+            {
+                var client = settings.Value.ToConnectOptions();
+                client.LoggerFactory = loggers;
+                options.ClientOptions = client;
+                options.LoggerFactory = loggers;
+                // Finish the activity in hand (a runbook command, a rollback) before the process exits.
+                options.GracefulShutdownTimeout = TimeSpan.FromSeconds(30);
+            });
+        return services;
+    }
+}
