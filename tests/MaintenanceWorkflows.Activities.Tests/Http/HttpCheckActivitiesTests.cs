@@ -4,6 +4,7 @@ using MaintenanceWorkflows.Workflows.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Temporalio.Exceptions;
+using MaintenanceWorkflows.Sandbox;
 
 namespace MaintenanceWorkflows.Activities.Tests.Http;
 

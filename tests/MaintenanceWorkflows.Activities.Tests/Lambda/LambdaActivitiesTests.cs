@@ -3,6 +3,8 @@ using MaintenanceWorkflows.Activities.Lambda;
 using MaintenanceWorkflows.Activities.Tests.Support;
 using MaintenanceWorkflows.Workflows.Contracts;
 using Temporalio.Exceptions;
+using MaintenanceWorkflows.Sandbox.Aws;
+using MaintenanceWorkflows.Sandbox.Lambda;
 
 namespace MaintenanceWorkflows.Activities.Tests.Lambda;
 
@@ -10,13 +12,13 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
 {
     private const string ShaV39 = "shaV39+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
     private const string ShaV40 = "shaV40+BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=";
-    private FakeLambdaServer fake = null!;
+    private LocalLambdaServer fake = null!;
     private ActivityHost host = null!;
-    private FakeFunction beak = null!;
+    private LocalFunction beak = null!;
 
     public async Task InitializeAsync()
     {
-        fake = await FakeLambdaServer.StartAsync(StaticCredentialSource.Test.AccessKeyId, StaticCredentialSource.Test.SecretAccessKey);
+        fake = await LocalLambdaServer.StartAsync(StaticCredentialSource.Test.AccessKeyId, StaticCredentialSource.Test.SecretAccessKey);
         host = NewHost(StaticCredentialSource.Test);
         beak = fake.AddFunction("beak-api", ShaV40, [.. Enumerable.Repeat(ShaV39, 39), ShaV40]);
         beak.AddAlias("prod", "39");

@@ -2,6 +2,7 @@ using MaintenanceWorkflows.Activities.Aws;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Temporalio.Testing;
+using MaintenanceWorkflows.Sandbox.Aws;
 
 namespace MaintenanceWorkflows.Activities.Tests.Support;
 

@@ -4,7 +4,7 @@ using MaintenanceWorkflows.Activities.Aws;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace MaintenanceWorkflows.Activities.Tests.Support;
+namespace MaintenanceWorkflows.Sandbox.Aws;
 
 /// <summary>
 /// Server-side SigV4 check as AWS does it: rebuild the canonical request from what arrived on the wire

@@ -3,36 +3,36 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using MaintenanceWorkflows.Activities.Tests.Support;
+using MaintenanceWorkflows.Sandbox.Aws;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace MaintenanceWorkflows.Activities.Tests.Lambda;
+namespace MaintenanceWorkflows.Sandbox.Lambda;
 
 /// <summary>
 /// Loopback stand-in for the Lambda 2015-03-31 REST API: same paths, JSON shapes, error headers and
 /// bodies, and SigV4 verification of every request with the secret it knows.
 /// </summary>
-public sealed class FakeLambdaServer : IAsyncDisposable
+public sealed class LocalLambdaServer : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = null };
     private readonly object gate = new();
-    private readonly Dictionary<string, FakeFunction> functions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LocalFunction> functions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<InjectedFault> faults = new();
     private readonly ConcurrentDictionary<string, int> calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> secrets;
     private LoopbackServer? server;
 
-    private FakeLambdaServer(Dictionary<string, string> secrets) => this.secrets = secrets;
+    private LocalLambdaServer(Dictionary<string, string> secrets) => this.secrets = secrets;
 
     public Uri BaseAddress => server!.BaseAddress;
 
     /// <summary>Every rejected signature, so tests can prove verification ran.</summary>
     public ConcurrentQueue<string> Rejections { get; } = new();
 
-    public static async Task<FakeLambdaServer> StartAsync(string accessKeyId, string secretAccessKey)
+    public static async Task<LocalLambdaServer> StartAsync(string accessKeyId, string secretAccessKey)
     {
-        var fake = new FakeLambdaServer(new() { [accessKeyId] = secretAccessKey });
+        var fake = new LocalLambdaServer(new() { [accessKeyId] = secretAccessKey });
         fake.server = await LoopbackServer.StartAsync(fake.Configure);
         return fake;
     }
@@ -40,9 +40,9 @@ public sealed class FakeLambdaServer : IAsyncDisposable
     public int Calls(string operation) => calls.GetValueOrDefault(operation);
 
     /// <summary>Adds a function whose $LATEST has the given code and published versions 1..n with it.</summary>
-    public FakeFunction AddFunction(string name, string latestCodeSha256, params string[] publishedCodeSha256)
+    public LocalFunction AddFunction(string name, string latestCodeSha256, params string[] publishedCodeSha256)
     {
-        var function = new FakeFunction(name, latestCodeSha256);
+        var function = new LocalFunction(name, latestCodeSha256);
         foreach (var sha in publishedCodeSha256)
         {
             function.Publish(sha, $"release {function.Versions.Count + 1}");
@@ -107,7 +107,7 @@ public sealed class FakeLambdaServer : IAsyncDisposable
                 var revision = (string?)body?["RevisionId"];
                 if ((sha is not null && sha != function.LatestCodeSha256) || (revision is not null && revision != function.LatestRevisionId))
                 {
-                    throw new FakeError(412, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+                    throw new LambdaApiError(412, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
                 }
 
                 // Like Lambda: nothing changed since the last version, so that version is returned again.
@@ -128,7 +128,7 @@ public sealed class FakeLambdaServer : IAsyncDisposable
                 var revision = (string?)body?["RevisionId"];
                 if (revision is not null && revision != existing.RevisionId)
                 {
-                    throw new FakeError(412, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+                    throw new LambdaApiError(412, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
                 }
 
                 var version = (string?)body?["FunctionVersion"] ?? existing.FunctionVersion;
@@ -185,13 +185,13 @@ public sealed class FakeLambdaServer : IAsyncDisposable
         return context.Response.WriteAsync(body.ToJsonString());
     }
 
-    private FakeFunction Function(string name)
+    private LocalFunction Function(string name)
     {
         lock (gate)
         {
             return functions.TryGetValue(name, out var f)
                 ? f
-                : throw new FakeError(404, "ResourceNotFoundException", $"Function not found: arn:aws:lambda:us-east-1:123456789012:function:{name}");
+                : throw new LambdaApiError(404, "ResourceNotFoundException", $"Function not found: arn:aws:lambda:us-east-1:123456789012:function:{name}");
         }
     }
 
@@ -208,7 +208,7 @@ public sealed class FakeLambdaServer : IAsyncDisposable
         {
             if (fault is { AfterApplying: false })
             {
-                throw new FakeError(fault.Status, fault.Type, fault.Message);
+                throw new LambdaApiError(fault.Status, fault.Type, fault.Message);
             }
 
             IResult result;
@@ -219,12 +219,12 @@ public sealed class FakeLambdaServer : IAsyncDisposable
 
             if (fault is not null && mutates)
             {
-                throw new FakeError(fault.Status, fault.Type, fault.Message);
+                throw new LambdaApiError(fault.Status, fault.Type, fault.Message);
             }
 
             return result;
         }
-        catch (FakeError e)
+        catch (LambdaApiError e)
         {
             await WriteErrorAsync(context, e.Status, e.Type, e.Message);
             return Results.Empty;
@@ -234,18 +234,18 @@ public sealed class FakeLambdaServer : IAsyncDisposable
     private sealed record InjectedFault(string Operation, int Status, string Type, string Message, bool AfterApplying);
 }
 
-public sealed class FakeError(int status, string type, string message) : Exception(message)
+public sealed class LambdaApiError(int status, string type, string message) : Exception(message)
 {
     public int Status { get; } = status;
 
     public string Type { get; } = type;
 }
 
-public sealed record FakeVersion(string Version, string CodeSha256, string Description, string RevisionId);
+public sealed record LocalVersion(string Version, string CodeSha256, string Description, string RevisionId);
 
 public sealed record InvokeBehaviour(double DurationMs = 12.5, double InitMs = 0, string? ErrorType = null, string? ErrorMessage = null, string Response = "{\"ok\":true}");
 
-public sealed class FakeAlias(string name, string version)
+public sealed class LocalAlias(string name, string version)
 {
     public string Name { get; } = name;
 
@@ -268,7 +268,7 @@ public sealed class FakeAlias(string name, string version)
     };
 }
 
-public sealed class FakeFunction(string name, string latestCodeSha256)
+public sealed class LocalFunction(string name, string latestCodeSha256)
 {
     private readonly Dictionary<string, InvokeBehaviour> behaviours = new(StringComparer.Ordinal);
 
@@ -278,15 +278,15 @@ public sealed class FakeFunction(string name, string latestCodeSha256)
 
     public string LatestRevisionId { get; set; } = Guid.NewGuid().ToString();
 
-    public List<FakeVersion> Versions { get; } = [];
+    public List<LocalVersion> Versions { get; } = [];
 
-    public Dictionary<string, FakeAlias> Aliases { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, LocalAlias> Aliases { get; } = new(StringComparer.Ordinal);
 
     public string? LastPayload { get; set; }
 
-    public FakeAlias AddAlias(string alias, string version)
+    public LocalAlias AddAlias(string alias, string version)
     {
-        var created = new FakeAlias(alias, version);
+        var created = new LocalAlias(alias, version);
         Aliases[alias] = created;
         return created;
     }
@@ -295,17 +295,17 @@ public sealed class FakeFunction(string name, string latestCodeSha256)
 
     public InvokeBehaviour Behaviour(string version) => behaviours.GetValueOrDefault(version) ?? new InvokeBehaviour();
 
-    public FakeVersion Publish(string codeSha256, string description)
+    public LocalVersion Publish(string codeSha256, string description)
     {
-        var version = new FakeVersion((Versions.Count + 1).ToString(CultureInfo.InvariantCulture), codeSha256, description, Guid.NewGuid().ToString());
+        var version = new LocalVersion((Versions.Count + 1).ToString(CultureInfo.InvariantCulture), codeSha256, description, Guid.NewGuid().ToString());
         Versions.Add(version);
         return version;
     }
 
-    public FakeAlias Alias(string alias) =>
+    public LocalAlias Alias(string alias) =>
         Aliases.TryGetValue(alias, out var a)
             ? a
-            : throw new FakeError(404, "ResourceNotFoundException", $"Alias not found: arn:aws:lambda:us-east-1:123456789012:function:{Name}:{alias}");
+            : throw new LambdaApiError(404, "ResourceNotFoundException", $"Alias not found: arn:aws:lambda:us-east-1:123456789012:function:{Name}:{alias}");
 
     /// <summary>Alias or version to a version number; unknown ones are Lambda's 404.</summary>
     public string Resolve(string qualifier)
@@ -320,7 +320,7 @@ public sealed class FakeFunction(string name, string latestCodeSha256)
             return alias.FunctionVersion;
         }
 
-        throw new FakeError(404, "ResourceNotFoundException", $"Function not found: arn:aws:lambda:us-east-1:123456789012:function:{Name}:{qualifier}");
+        throw new LambdaApiError(404, "ResourceNotFoundException", $"Function not found: arn:aws:lambda:us-east-1:123456789012:function:{Name}:{qualifier}");
     }
 
     public JsonObject Configuration(string version)

@@ -1,6 +1,6 @@
 using MaintenanceWorkflows.Activities.Aws;
 
-namespace MaintenanceWorkflows.Activities.Tests.Support;
+namespace MaintenanceWorkflows.Sandbox.Aws;
 
 /// <summary>Fixed credentials for tests; production resolves them through the AWS SDK's chain.</summary>
 public sealed class StaticCredentialSource(AwsCredentials credentials) : IAwsCredentialSource

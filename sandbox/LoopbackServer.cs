@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace MaintenanceWorkflows.Activities.Tests.Support;
+namespace MaintenanceWorkflows.Sandbox;
 
 /// <summary>A real Kestrel server on 127.0.0.1 with an OS-assigned port.</summary>
 public sealed class LoopbackServer : IAsyncDisposable
