@@ -5,7 +5,8 @@ using MaintenanceWorkflows.Workflows.Plans;
 namespace MaintenanceWorkflows.Workflows;
 
 /// <summary>
-/// Evaluates a plan's rollback triggers over the soak's rounds of verify checks. Triggers fire as soon
+/// Evaluates a plan's rollback triggers over the soak's rounds of verify checks: availability and error
+/// rate over every verify probe, latency over the HTTP probes, consecutive failures per blocking check. Triggers fire as soon
 /// as the outcome is decided (e.g. availability can no longer reach its floor even if every remaining
 /// probe passes), not only at the end. Pure and deterministic: the workflow feeds it check results.
 /// </summary>
@@ -20,8 +21,6 @@ public sealed class VerificationTracker
     private readonly Dictionary<string, CheckTally> tallies = new(StringComparer.Ordinal);
     private readonly List<CheckResult> failures = [];
     private readonly List<double> serviceLatenciesMs = [];
-    private int servicePassed;
-    private int serviceTotal;
     private int probesFailed;
     private int probesTotal;
 
@@ -69,11 +68,6 @@ public sealed class VerificationTracker
             }
             if (IsServiceProbe(tally.Check))
             {
-                serviceTotal++;
-                if (result.Passed)
-                {
-                    servicePassed++;
-                }
                 serviceLatenciesMs.Add(result.Latency.TotalMilliseconds);
             }
         }
@@ -90,7 +84,7 @@ public sealed class VerificationTracker
         PlannedRounds = plannedRounds,
         RoundsRun = RoundsRun,
         Trigger = Trigger,
-        AvailabilityPercent = serviceTotal == 0 ? null : Percent(servicePassed, serviceTotal),
+        AvailabilityPercent = probesTotal == 0 ? null : Percent(probesTotal - probesFailed, probesTotal),
         ErrorRatePercent = probesTotal == 0 ? null : Percent(probesFailed, probesTotal),
         LatencyPercentile = triggers.LatencyPercentile,
         LatencyAtPercentile = serviceLatenciesMs.Count == 0
@@ -100,7 +94,7 @@ public sealed class VerificationTracker
         Failures = failures.ToList(),
     };
 
-    /// <summary>Availability and latency are about the service, so only HTTP probes count for them.</summary>
+    /// <summary>Latency is about the service's responses, so only HTTP probes count for it (a smoke invoke's duration is its own check).</summary>
     private static bool IsServiceProbe(PlanCheck check) => check is HttpStatusCheck or HttpJsonCheck;
 
     private static double Percent(int part, int whole) => Math.Round(100.0 * part / whole, 2);
@@ -126,21 +120,21 @@ public sealed class VerificationTracker
             }
         }
 
-        var plannedService = ServiceChecksPerRound * plannedRounds;
-        if (triggers.AvailabilityBelowPercent is { } floor && serviceTotal > 0)
+        var plannedProbes = checks.Count * plannedRounds;
+        var passed = probesTotal - probesFailed;
+        if (triggers.AvailabilityBelowPercent is { } floor && probesTotal > 0)
         {
-            var remaining = final ? 0 : Math.Max(0, plannedService - serviceTotal);
-            var best = 100.0 * (servicePassed + remaining) / (serviceTotal + remaining);
+            var remaining = final ? 0 : Math.Max(0, plannedProbes - probesTotal);
+            var best = 100.0 * (passed + remaining) / (probesTotal + remaining);
             if (best < floor)
             {
                 return string.Create(
                     CultureInfo.InvariantCulture,
-                    $"availability {Percent(servicePassed, serviceTotal)}% ({servicePassed}/{serviceTotal} probes) " +
+                    $"availability {Percent(passed, probesTotal)}% ({passed}/{probesTotal} probes) " +
                     $"is below the {floor}% floor{(final ? string.Empty : " and can no longer recover within the soak")}");
             }
         }
 
-        var plannedProbes = checks.Count * plannedRounds;
         if (triggers.ErrorRateAbovePercent is { } ceiling && probesTotal > 0)
         {
             var denominator = final ? probesTotal : Math.Max(probesTotal, plannedProbes);
@@ -157,7 +151,7 @@ public sealed class VerificationTracker
         {
             var p = triggers.LatencyPercentile;
             var slow = serviceLatenciesMs.Count(ms => ms > limit.TotalMilliseconds);
-            var denominator = final ? serviceLatenciesMs.Count : Math.Max(serviceLatenciesMs.Count, plannedService);
+            var denominator = final ? serviceLatenciesMs.Count : Math.Max(serviceLatenciesMs.Count, ServiceChecksPerRound * plannedRounds);
             var allowedSlow = Math.Floor((100 - p) / 100.0 * denominator);
             if (slow > allowedSlow)
             {
