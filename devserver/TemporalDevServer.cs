@@ -22,8 +22,11 @@ public sealed class TemporalDevServer : IAsyncDisposable
     private readonly WebApplication app;
     private readonly DevClock clock;
 
-    private TemporalDevServer(WebApplication app, DevClock clock, WorkflowEngine engine, string target)
+    private readonly CancellationTokenSource stopping;
+
+    private TemporalDevServer(WebApplication app, DevClock clock, WorkflowEngine engine, CancellationTokenSource stopping, string target)
     {
+        this.stopping = stopping;
         this.app = app;
         this.clock = clock;
         Engine = engine;
@@ -61,7 +64,8 @@ public sealed class TemporalDevServer : IAsyncDisposable
         var logger = loggerFactory.CreateLogger<TemporalDevServer>();
         var clock = new DevClock(options.TimeSkipping, logger);
         var engine = new WorkflowEngine(clock, options.Namespaces, new InMemoryWorkflowStore(), logger);
-        var router = new GrpcRouter(logger);
+        var stopping = new CancellationTokenSource();
+        var router = new GrpcRouter(logger, stopping.Token);
         ServiceBindings.Register(router, engine);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -91,12 +95,13 @@ public sealed class TemporalDevServer : IAsyncDisposable
         {
             await app.DisposeAsync();
             await clock.DisposeAsync();
+            stopping.Dispose();
             throw;
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.Select(a => new Uri(a).Port).First();
         var host = address.Equals(IPAddress.Any) ? "127.0.0.1" : options.Host;
-        return new TemporalDevServer(app, clock, engine, $"{host}:{bound}");
+        return new TemporalDevServer(app, clock, engine, stopping, $"{host}:{bound}");
     }
 
     /// <summary>Current server time (virtual when time skipping).</summary>
@@ -131,11 +136,13 @@ public sealed class TemporalDevServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await stopping.CancelAsync();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
         {
             await app.StopAsync(timeout.Token);
         }
         await app.DisposeAsync();
         await clock.DisposeAsync();
+        stopping.Dispose();
     }
 }

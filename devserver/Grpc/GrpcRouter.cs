@@ -26,7 +26,15 @@ public sealed class GrpcRouter
 
     private readonly ILogger logger;
 
-    public GrpcRouter(ILogger logger) => this.logger = logger;
+    private readonly CancellationToken stopping;
+
+    /// <param name="logger">Where unexpected handler failures go.</param>
+    /// <param name="stopping">Signalled when the server stops: parked long polls end at once.</param>
+    public GrpcRouter(ILogger logger, CancellationToken stopping)
+    {
+        this.logger = logger;
+        this.stopping = stopping;
+    }
 
     public void Register<TRequest, TResponse>(
         string service,
@@ -48,7 +56,8 @@ public sealed class GrpcRouter
         }
         response.ContentType = "application/grpc";
         var path = http.Request.Path.Value ?? string.Empty;
-        var ctx = new CallContext(ParseTimeout(http.Request.Headers["grpc-timeout"]), http.RequestAborted);
+        using var callCancel = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        var ctx = new CallContext(ParseTimeout(http.Request.Headers["grpc-timeout"]), callCancel.Token);
         try
         {
             if (!methods.TryGetValue(path, out var handler))
@@ -72,6 +81,10 @@ public sealed class GrpcRouter
         {
             ctx.NotifyUndelivered();
             WriteStatus(response, RpcException.StatusCode.Cancelled, "call cancelled by the caller", null);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            WriteStatus(response, RpcException.StatusCode.Unavailable, "the devserver is shutting down", null);
         }
         catch (IOException) when (http.RequestAborted.IsCancellationRequested)
         {

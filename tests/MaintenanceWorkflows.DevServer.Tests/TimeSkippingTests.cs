@@ -1,0 +1,99 @@
+using MaintenanceWorkflows.DevServer.Testing;
+using MaintenanceWorkflows.DevServer.Tests.Workflows;
+using Temporalio.Client;
+using Temporalio.Testing;
+using Temporalio.Worker;
+
+namespace MaintenanceWorkflows.DevServer.Tests;
+
+/// <summary>Each test owns its server: time skipping is server-wide.</summary>
+public sealed class TimeSkippingTests
+{
+    /// <summary>
+    /// A wall-clock bound on waiting for a result, only hit when time was not skipped. A token, not an
+    /// RPC timeout: the result long poll is answered before each RPC deadline and simply asked again.
+    /// </summary>
+    private static RpcOptions NotSkippedBound => new() { CancellationToken = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token };
+
+    [Fact]
+    public async Task Timer24Hours_DevServerEnvironment_WorkflowTimeAdvancesADay()
+    {
+        await using var env = await DevServerWorkflowEnvironment.StartTimeSkippingAsync();
+        var result = await RunSleepAsync(env, TimeSpan.FromHours(24));
+        Assert.True(result.After - result.Before >= TimeSpan.FromHours(24));
+        Assert.True(await env.GetCurrentTimeAsync() - DateTime.UtcNow >= TimeSpan.FromHours(23));
+    }
+
+    [Fact]
+    public async Task Timer24Hours_SdkTimeSkippingEnvironmentWithDevServerExecutable_WorkflowTimeAdvancesADay()
+    {
+        var exe = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "MaintenanceWorkflows.DevServer.exe" : "MaintenanceWorkflows.DevServer");
+        await using var env = await WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = exe } });
+        Assert.True(env.SupportsTimeSkipping);
+        var result = await RunSleepAsync(env, TimeSpan.FromHours(24));
+        Assert.True(result.After - result.Before >= TimeSpan.FromHours(24));
+        var before = await env.GetCurrentTimeAsync();
+        await env.DelayAsync(TimeSpan.FromHours(2));
+        Assert.True(await env.GetCurrentTimeAsync() - before >= TimeSpan.FromHours(2));
+    }
+
+    [Fact]
+    public async Task DelayAsync_TwoHours_ServerTimeAdvances()
+    {
+        await using var env = await DevServerWorkflowEnvironment.StartTimeSkippingAsync();
+        var before = await env.GetCurrentTimeAsync();
+        await env.DelayAsync(TimeSpan.FromHours(2));
+        Assert.True(await env.GetCurrentTimeAsync() - before >= TimeSpan.FromHours(2));
+    }
+
+    [Fact]
+    public async Task AutoTimeSkippingDisabled_LongTimer_ResultNotAwaitedBySkipping()
+    {
+        await using var env = await DevServerWorkflowEnvironment.StartTimeSkippingAsync();
+        var queue = Unique.Queue("no-skip");
+        using var worker = new TemporalWorker(env.Client, new TemporalWorkerOptions(queue).AddWorkflow<SleepWorkflow>());
+        await worker.ExecuteAsync(async () =>
+        {
+            var handle = await env.Client.StartWorkflowAsync(
+                (SleepWorkflow wf) => wf.RunAsync(new SleepInput(TimeSpan.FromHours(1))), new(Unique.Id("no-skip"), queue));
+            await env.WithAutoTimeSkippingDisabledAsync(async () =>
+            {
+                using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                var ex = await Assert.ThrowsAnyAsync<Exception>(() => handle.GetResultAsync(
+                    rpcOptions: new() { CancellationToken = giveUp.Token }));
+                Assert.True(ex is OperationCanceledException or Temporalio.Exceptions.RpcTimeoutOrCanceledException, ex.ToString());
+            });
+            var result = await handle.GetResultAsync(rpcOptions: NotSkippedBound);
+            Assert.True(result.After - result.Before >= TimeSpan.FromHours(1));
+        });
+    }
+
+    [Fact]
+    public async Task ActivityRetryBackoff_HourLongInterval_Skipped()
+    {
+        await using var env = await DevServerWorkflowEnvironment.StartTimeSkippingAsync();
+        var queue = Unique.Queue("skip-backoff");
+        var activities = new TestActivities();
+        using var worker = new TemporalWorker(
+            env.Client, new TemporalWorkerOptions(queue).AddWorkflow<ActivityCallWorkflow>().AddAllActivities(activities));
+        var call = new ActivityCall("flaky", "2", StartToClose: TimeSpan.FromSeconds(10), InitialInterval: TimeSpan.FromHours(1));
+        var result = await worker.ExecuteAsync(async () =>
+        {
+            var handle = await env.Client.StartWorkflowAsync((ActivityCallWorkflow wf) => wf.RunAsync(call), new(Unique.Id("skip-backoff"), queue));
+            return await handle.GetResultAsync(rpcOptions: NotSkippedBound);
+        });
+        Assert.Equal("ok after 2", result.Value);
+    }
+
+    private static async Task<SleepResult> RunSleepAsync(WorkflowEnvironment env, TimeSpan duration)
+    {
+        var queue = Unique.Queue("sleep");
+        using var worker = new TemporalWorker(env.Client, new TemporalWorkerOptions(queue).AddWorkflow<SleepWorkflow>());
+        return await worker.ExecuteAsync(async () =>
+        {
+            var handle = await env.Client.StartWorkflowAsync(
+                (SleepWorkflow wf) => wf.RunAsync(new SleepInput(duration)), new(Unique.Id("sleep"), queue));
+            return await handle.GetResultAsync(rpcOptions: NotSkippedBound);
+        });
+    }
+}
