@@ -3,6 +3,8 @@ using MaintenanceWorkflows.Activities.Commands;
 using MaintenanceWorkflows.Activities.Email;
 using MaintenanceWorkflows.Activities.Http;
 using MaintenanceWorkflows.Activities.Lambda;
+using MaintenanceWorkflows.Activities.Notifications;
+using MaintenanceWorkflows.Activities.Notifications.Channels;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -66,6 +68,34 @@ public static class ServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommandsOptions>, CommandsOptionsValidator>());
         services.TryAddScoped<CommandActivities>();
 
+        services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.Section).Validate(
+            chat => chat.Channels.All(c => c.Value.WebhookUrl is { IsAbsoluteUri: true } url && (url.Scheme == Uri.UriSchemeHttps || url.IsLoopback)),
+            "Every Chat:Channels:<name>:WebhookUrl must be an absolute https URL (http only on loopback).").ValidateOnStart();
+        services.AddHttpClient<ChatWebhookClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddOptions<StatusPageOptions>().BindConfiguration(StatusPageOptions.Section).Validate(
+            page => page.BaseUrl is null || page.IsConfigured,
+            "StatusPage needs BaseUrl, PageId and ApiKey together; leave the section out to run without a status page.").ValidateOnStart();
+        services.TryAddTransient<StatusPageAuthHandler>();
+        services.AddRefitGeneratedClient<IStatusPageApi>(StatusPageJsonContext.Default, _ => new RefitSettings())
+            .ConfigureHttpClient((sp, client) =>
+            {
+                var page = sp.GetRequiredService<IOptions<StatusPageOptions>>().Value;
+                client.BaseAddress = page.BaseUrl ?? new Uri("https://api.statuspage.io/");
+                client.Timeout = page.Timeout;
+            })
+            .AddHttpMessageHandler<StatusPageAuthHandler>();
+        services.TryAddScoped<StatusPageClient>();
+
+        // Loading the templates validates them, so a broken override stops the worker at start-up.
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).Validate(
+            notifications =>
+            {
+                _ = NoticeRenderer.Load(notifications.TemplatesDirectory is { Length: > 0 } dir ? dir : null);
+                return true;
+            }).ValidateOnStart();
+        services.TryAddSingleton(sp => NoticeRenderer.Load(sp.GetRequiredService<IOptions<NotificationOptions>>().Value.TemplatesDirectory is { Length: > 0 } dir ? dir : null));
+        services.TryAddScoped<NotificationActivities>();
+
         return services;
     }
 
@@ -75,7 +105,8 @@ public static class ServiceCollectionExtensions
             .AddScopedActivities<LambdaActivities>()
             .AddScopedActivities<EmailActivities>()
             .AddScopedActivities<HttpCheckActivities>()
-            .AddScopedActivities<CommandActivities>();
+            .AddScopedActivities<CommandActivities>()
+            .AddScopedActivities<NotificationActivities>();
 
     private static SigV4SigningHandler SigningHandler(IServiceProvider sp, string service, Func<AwsOptions, AwsServiceOptions> serviceOptions)
     {

@@ -36,6 +36,9 @@ public enum DeliveryStatus
 
     /// <summary>The worker has no configuration for the channel (e.g. a local run without a status page).</summary>
     NotConfigured,
+
+    /// <summary>The channel does not carry this kind of notice (e.g. approval requests on the public status page).</summary>
+    Skipped,
 }
 
 /// <param name="Channel">Channel name.</param>

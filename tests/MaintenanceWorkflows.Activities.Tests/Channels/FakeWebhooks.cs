@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using MaintenanceWorkflows.Sandbox;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace MaintenanceWorkflows.Activities.Tests.Channels;
+
+/// <summary>Loopback chat webhooks: /hooks/{id} accepts like Slack (200 "ok") or Discord (204); /broken/{id} answers 500.</summary>
+public sealed class FakeWebhooks : IAsyncDisposable
+{
+    private LoopbackServer? server;
+
+    public Uri BaseAddress => server!.BaseAddress;
+
+    public ConcurrentDictionary<string, JsonElement> Received { get; } = new();
+
+    public static async Task<FakeWebhooks> StartAsync()
+    {
+        var fake = new FakeWebhooks();
+        fake.server = await LoopbackServer.StartAsync(app =>
+        {
+            app.MapPost("/hooks/{id}", async (HttpContext c, string id) =>
+            {
+                using var body = await JsonDocument.ParseAsync(c.Request.Body);
+                fake.Received[id] = body.RootElement.Clone();
+                return body.RootElement.TryGetProperty("content", out _) ? Results.NoContent() : Results.Text("ok");
+            });
+            app.MapPost("/broken/{id}", () => Results.Text("internal_error", statusCode: 500));
+            app.MapPost("/gone/{id}", () => Results.Text("no_service", statusCode: 404));
+        });
+        return fake;
+    }
+
+    public Uri Hook(string id) => new(BaseAddress, $"hooks/{id}");
+
+    public ValueTask DisposeAsync() => server?.DisposeAsync() ?? ValueTask.CompletedTask;
+}

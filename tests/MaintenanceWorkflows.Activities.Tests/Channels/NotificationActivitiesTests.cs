@@ -1,0 +1,164 @@
+using System.Text.Json;
+using MaintenanceWorkflows.Activities.Notifications;
+using MaintenanceWorkflows.Activities.Notifications.Channels;
+using MaintenanceWorkflows.Activities.Tests.Support;
+using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
+using Temporalio.Converters;
+using Temporalio.Exceptions;
+using Temporalio.Testing;
+
+namespace MaintenanceWorkflows.Activities.Tests.Channels;
+
+public sealed class NotificationActivitiesTests : IAsyncLifetime
+{
+    private const string WindowId = "maint-flask-security-patch";
+    private SesEmulator ses = null!;
+    private FakeStatusPage statusPage = null!;
+    private FakeWebhooks webhooks = null!;
+    private ActivityHost host = null!;
+    private MaintenancePlan plan = null!;
+    private MaintenancePolicy policy = null!;
+
+    public async Task InitializeAsync()
+    {
+        ses = await SesEmulator.StartAsync();
+        statusPage = await FakeStatusPage.StartAsync();
+        webhooks = await FakeWebhooks.StartAsync();
+        host = NewHost(FakeStatusPage.ApiKey);
+        plan = PlanYaml.LoadPlanFile(Path.Combine(RepoPaths.Root, "examples", "flask-security-patch.yaml"));
+        policy = PlanYaml.LoadPolicyFile(Path.Combine(RepoPaths.Root, "examples", "policy.yaml"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await webhooks.DisposeAsync();
+        await statusPage.DisposeAsync();
+        await ses.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task SendNotification_MixedChannels_ReportsEachChannelAndOneFailureDoesNotStopTheOthers()
+    {
+        var result = await Send(NoticeKind.PreMaintenance, ["slack-team-ops", "email-customers", "status-page", "discord-community", "email-approvers", "pager"]);
+
+        Assert.Equal(
+            [DeliveryStatus.Failed, DeliveryStatus.Delivered, DeliveryStatus.Delivered, DeliveryStatus.Delivered, DeliveryStatus.NotConfigured, DeliveryStatus.Failed],
+            result.Deliveries.Select(d => d.Status));
+        Assert.Contains("HTTP 500", result.Deliveries[0].Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", result.Deliveries[0].Detail, StringComparison.Ordinal);
+        Assert.Contains("not defined in the policy", result.Deliveries[5].Detail, StringComparison.Ordinal);
+
+        var expected = host.Get<NoticeRenderer>().Render(NoticeKind.PreMaintenance, NoticeModel.Create(plan, policy, NoticeKind.PreMaintenance, new NoticeFacts()));
+        var mail = Assert.Single(await ses.StoredEmailsAsync());
+        Assert.Equal(expected.Subject, mail.GetProperty("subject").GetString());
+        Assert.Equal(expected.Html, mail.GetProperty("body").GetProperty("html").GetString());
+        Assert.Equal(expected.Text, mail.GetProperty("body").GetProperty("text").GetString());
+        Assert.Equal("customers@example.com", mail.GetProperty("destination").GetProperty("to")[0].GetString());
+
+        var discord = webhooks.Received["discord"];
+        Assert.StartsWith($"**{expected.Subject}**", discord.GetProperty("content").GetString(), StringComparison.Ordinal);
+
+        var incident = Assert.Single(statusPage.Incidents.Values);
+        Assert.Equal(["scheduled"], incident.StatusHistory);
+        Assert.EndsWith($"[{WindowId}]", incident.Name, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendNotification_LifecycleOnStatusPage_MovesOneMaintenanceThroughItsStates()
+    {
+        await Send(NoticeKind.PreMaintenance, ["status-page"]);
+        await Send(NoticeKind.InProgress, ["status-page"]);
+        await host.RunAsync<NotificationActivities, StatusPageUpdateResult>(a => a.UpdateStatusPageAsync(
+            new(WindowId, plan.Title, "Verifying the patch.", StatusPageMaintenanceStatus.Verifying, plan.Window.Start, plan.Window.End, null)));
+        var completion = await Send(NoticeKind.Completion, ["status-page"]);
+
+        var incident = Assert.Single(statusPage.Incidents.Values);
+        Assert.Equal(["scheduled", "in_progress", "verifying", "completed"], incident.StatusHistory);
+        Assert.Contains(incident.Id, completion.Deliveries[0].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendNotification_ApprovalRequestOnStatusPage_IsSkipped()
+    {
+        var result = await Send(NoticeKind.ApprovalRequest, ["status-page"]);
+
+        Assert.Equal(DeliveryStatus.Skipped, Assert.Single(result.Deliveries).Status);
+        Assert.Empty(statusPage.Incidents);
+    }
+
+    [Fact]
+    public async Task SendNotification_RetryAfterEmailWasDelivered_DoesNotSendItAgain()
+    {
+        var earlier = new List<ChannelDelivery> { new("email-customers", DeliveryStatus.Delivered, "SES message earlier") };
+        host.Environment = new ActivityEnvironment
+        {
+            Info = ActivityEnvironment.DefaultInfo with { Attempt = 2, HeartbeatDetails = [DataConverter.Default.PayloadConverter.ToPayload(earlier)] },
+        };
+
+        var result = await Send(NoticeKind.PreMaintenance, ["email-customers", "discord-community"]);
+
+        Assert.Equal("SES message earlier", result.Deliveries[0].Detail);
+        Assert.Equal(DeliveryStatus.Delivered, result.Deliveries[1].Status);
+        Assert.Empty(await ses.StoredEmailsAsync());
+    }
+
+    [Fact]
+    public async Task UpdateStatusPage_WrongApiKey_FailsNonRetryableNamingTheSetting()
+    {
+        await using var wrong = NewHost("not-the-key");
+
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => wrong.RunAsync<NotificationActivities, StatusPageUpdateResult>(a => a.UpdateStatusPageAsync(
+            new(WindowId, plan.Title, "x", StatusPageMaintenanceStatus.Scheduled, plan.Window.Start, plan.Window.End, null))));
+
+        Assert.True(error.NonRetryable);
+        Assert.Contains("HTTP 401", error.Message, StringComparison.Ordinal);
+        Assert.Contains("StatusPage:ApiKey", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-key", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpdateStatusPage_EndBeforeStart_FailsNonRetryable()
+    {
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<NotificationActivities, StatusPageUpdateResult>(a => a.UpdateStatusPageAsync(
+            new(WindowId, plan.Title, "x", StatusPageMaintenanceStatus.Scheduled, plan.Window.End, plan.Window.Start, null))));
+
+        Assert.True(error.NonRetryable);
+        Assert.Contains("ScheduledUntil", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostAsync_SlackAndLongDiscordMessage_UseEachServicesPayload()
+    {
+        var chat = host.Get<ChatWebhookClient>();
+
+        await chat.PostAsync("slack-ops", "Title", "body", CancellationToken.None);
+        await chat.PostAsync("discord-community", "Title", new string('x', 5000), CancellationToken.None);
+
+        Assert.Equal("*Title*\nbody", webhooks.Received["slack"].GetProperty("text").GetString());
+        Assert.Equal(ChatWebhookClient.DiscordLimit, webhooks.Received["discord"].GetProperty("content").GetString()!.Length);
+        Assert.Equal(JsonValueKind.Array, webhooks.Received["discord"].GetProperty("allowed_mentions").GetProperty("parse").ValueKind);
+    }
+
+    private ActivityHost NewHost(string statusPageKey) => new(new Dictionary<string, string?>
+    {
+        ["Aws:Region"] = "us-east-1",
+        ["Aws:Ses:ServiceUrl"] = ses.BaseAddress.ToString(),
+        ["Email:From"] = "ops@example.com",
+        ["Email:Lists:email-customers:To:0"] = "customers@example.com",
+        ["Email:Lists:email-customers:ReplyTo:0"] = "support@example.com",
+        ["Chat:Channels:discord-community:Kind"] = "Discord",
+        ["Chat:Channels:discord-community:WebhookUrl"] = webhooks.Hook("discord").ToString(),
+        ["Chat:Channels:slack-ops:Kind"] = "Slack",
+        ["Chat:Channels:slack-ops:WebhookUrl"] = webhooks.Hook("slack").ToString(),
+        ["Chat:Channels:slack-team-ops:WebhookUrl"] = new Uri(webhooks.BaseAddress, "broken/ops").ToString(),
+        ["StatusPage:BaseUrl"] = statusPage.BaseAddress.ToString(),
+        ["StatusPage:PageId"] = FakeStatusPage.PageId,
+        ["StatusPage:ApiKey"] = statusPageKey,
+    });
+
+    private Task<SendNotificationResult> Send(NoticeKind kind, IReadOnlyList<string> channels) =>
+        host.RunAsync<NotificationActivities, SendNotificationResult>(a => a.SendNotificationAsync(
+            new(WindowId, kind, plan, policy, new NoticeFacts(), channels, plan.Window.End)));
+}
