@@ -1,0 +1,3 @@
+using MaintenanceWorkflows.Bench;
+
+return await BenchCommand.RunAsync(args);
