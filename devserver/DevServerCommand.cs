@@ -17,6 +17,11 @@ public static class DevServerCommand
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, CancellationToken ct = default)
     {
         output ??= Console.Out;
+        if (args.Any(a => a is "--help" or "-h"))
+        {
+            await output.WriteLineAsync(Usage);
+            return 0;
+        }
         DevServerOptions options;
         LogLevel logLevel;
         try
@@ -30,24 +35,31 @@ public static class DevServerCommand
         }
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        Console.CancelKeyPress += (_, e) =>
+        ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;
             stop.Cancel();
         };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-        await using var server = await TemporalDevServer.StartAsync(options with { LoggerFactory = loggerFactory }, stop.Token);
-        var namespaces = string.Join(", ", options.Namespaces.Prepend("default").Distinct());
-        await output.WriteLineAsync(
-            $"Temporal devserver listening on {server.Target} (namespaces: {namespaces}; time: {(options.TimeSkipping ? "skipping" : "real")}). Ctrl+C stops it.");
-        await output.FlushAsync(ct);
+        EventHandler onExit = (_, _) => stop.Cancel();
+        Console.CancelKeyPress += onCancel;
+        AppDomain.CurrentDomain.ProcessExit += onExit;
         try
         {
+            await using var server = await TemporalDevServer.StartAsync(options with { LoggerFactory = loggerFactory }, stop.Token);
+            var namespaces = string.Join(", ", options.Namespaces.Prepend("default").Distinct());
+            await output.WriteLineAsync(
+                $"Temporal devserver listening on {server.Target} (namespaces: {namespaces}; time: {(options.TimeSkipping ? "skipping" : "real")}). Ctrl+C stops it.");
+            await output.FlushAsync(ct);
             await Task.Delay(Timeout.Infinite, stop.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Ctrl+C or SIGTERM: shut down cleanly.
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            AppDomain.CurrentDomain.ProcessExit -= onExit;
         }
         return 0;
     }
@@ -85,9 +97,6 @@ public static class DevServerCommand
                         ? parsed
                         : throw new ArgumentException($"--log-level '{level}' is not one of {string.Join(", ", Enum.GetNames<LogLevel>())}");
                     break;
-                case "--help":
-                case "-h":
-                    throw new ArgumentException("help requested");
                 default:
                     if (i == 0 && int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out _))
                     {
