@@ -20,6 +20,12 @@ public sealed record DevServerOptions
     /// </summary>
     public bool TimeSkipping { get; init; }
 
+    /// <summary>
+    /// Where run state is written at the end of every change (before the RPC is answered); in
+    /// memory only when null.
+    /// </summary>
+    public MaintenanceWorkflows.DevServer.Engine.IWorkflowStore? Store { get; init; }
+
     /// <summary>Where the server logs; nothing is logged when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -63,7 +63,7 @@ public sealed class TemporalDevServer : IAsyncDisposable
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger<TemporalDevServer>();
         var clock = new DevClock(options.TimeSkipping, logger);
-        var engine = new WorkflowEngine(clock, options.Namespaces, new InMemoryWorkflowStore(), logger);
+        var engine = new WorkflowEngine(clock, options.Namespaces, options.Store ?? new InMemoryWorkflowStore(), logger);
         var stopping = new CancellationTokenSource();
         var router = new GrpcRouter(logger, stopping.Token);
         ServiceBindings.Register(router, engine);

@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using MaintenanceWorkflows.DevServer.Grpc;
+using Microsoft.Extensions.Logging;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.ErrorDetails.V1;
@@ -243,6 +244,9 @@ public sealed partial class WorkflowEngine
         }
         runs.Add(run);
         runsById[runId] = run;
+        logger.LogDebug(
+            "Workflow {WorkflowId}/{RunId} ({Type}) started on task queue {TaskQueue}",
+            args.WorkflowId, runId, args.WorkflowType.Name, args.TaskQueue.Name);
 
         var started = NewEvent(EventType.WorkflowExecutionStarted);
         started.WorkflowExecutionStartedEventAttributes = attrs;
@@ -379,6 +383,7 @@ public sealed partial class WorkflowEngine
 
     private void CloseRun(WorkflowRun run, WorkflowExecutionStatus status)
     {
+        logger.LogDebug("Workflow {WorkflowId}/{RunId} closed: {Status}", run.WorkflowId, run.RunId, status);
         run.Status = status;
         run.CloseTime = Clock.UtcNow;
         run.WorkflowTask?.Timeout?.Cancel();

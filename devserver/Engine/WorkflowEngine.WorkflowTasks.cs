@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using MaintenanceWorkflows.DevServer.Grpc;
+using Microsoft.Extensions.Logging;
 using Temporalio.Api.Command.V1;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.Failure.V1;
@@ -133,8 +134,9 @@ public sealed partial class WorkflowEngine
         task.Timeout = Clock.After(
             FromDuration(run.Start.WorkflowTaskTimeout),
             () => OnWorkflowTaskTimedOut(run, task));
-        task.DeliveredQueries.AddRange(run.Queries);
-        run.Queries.Clear();
+        // Queries already out as legacy query tasks stay there; the rest ride on this task.
+        task.DeliveredQueries.AddRange(run.Queries.Where(q => !q.Legacy));
+        run.Queries.RemoveAll(q => !q.Legacy);
 
         var response = new PollWorkflowTaskQueueResponse
         {
@@ -200,9 +202,11 @@ public sealed partial class WorkflowEngine
                 problem = "the workflow tried to close while new events were waiting; it gets a new workflow task with them";
                 cause = WorkflowTaskFailedCause.UnhandledCommand;
             }
+            AnswerDeliveredQueries(run, task, req.QueryResults);
             if (problem != null)
             {
-                AnswerDeliveredQueries(task, req.QueryResults);
+                logger.LogWarning(
+                    "Workflow task of {WorkflowId}/{RunId} rejected ({Cause}): {Problem}", run.WorkflowId, run.RunId, cause, problem);
                 FailWorkflowTask(run, task, cause, new Failure { Message = problem }, req.Identity, WorkflowTaskAttemptAfter(task, cause));
                 Commit(run);
                 throw GrpcException.InvalidArgument(problem);
@@ -228,7 +232,6 @@ public sealed partial class WorkflowEngine
             {
                 needsNewTask |= ApplyCommand(run, command, completed.EventId);
             }
-            AnswerDeliveredQueries(task, req.QueryResults);
             if (run.IsRunning)
             {
                 needsNewTask |= FlushBuffered(run) > 0 || req.ForceCreateNewWorkflowTask;
@@ -533,7 +536,8 @@ public sealed partial class WorkflowEngine
         }
     }
 
-    private static void AnswerDeliveredQueries(WorkflowTaskState task, IDictionary<string, WorkflowQueryResult> results)
+    /// <summary>Completes the queries the worker answered; any it skipped wait for the next task or a legacy query task.</summary>
+    private static void AnswerDeliveredQueries(WorkflowRun run, WorkflowTaskState task, IDictionary<string, WorkflowQueryResult> results)
     {
         foreach (var query in task.DeliveredQueries)
         {
@@ -542,7 +546,8 @@ public sealed partial class WorkflowEngine
                 CompleteQuery(query, result.ResultType, result.Answer, result.ErrorMessage, result.Failure);
             }
         }
-        task.DeliveredQueries.RemoveAll(q => q.Result.Task.IsCompleted);
+        run.Queries.InsertRange(0, task.DeliveredQueries.Where(q => !q.Result.Task.IsCompleted));
+        task.DeliveredQueries.Clear();
     }
 
     private static void CompleteQuery(
