@@ -134,7 +134,7 @@ public sealed class ActivityTests
         await worker.ExecuteAsync(async () =>
         {
             var handle = await StartCallAsync(new ActivityCall(
-                    "heartbeat-until-cancel", "tick", StartToClose: TimeSpan.FromSeconds(30), Heartbeat: TimeSpan.FromSeconds(5)), Unique.Id("activity-cancel"), queue);
+                    "heartbeat-until-cancel", "tick", StartToClose: TimeSpan.FromSeconds(30), Heartbeat: TimeSpan.FromSeconds(1)), Unique.Id("activity-cancel"), queue);
             await activities.Started.Task.WaitAsync(TimeSpan.FromSeconds(20));
             await handle.SignalAsync(wf => wf.CancelActivityAsync());
             var result = await handle.GetResultAsync();
@@ -143,6 +143,42 @@ public sealed class ActivityTests
             Assert.Contains(history.Events, e => e.EventType == EventType.ActivityTaskCancelRequested);
             var canceled = Assert.Single(history.Events, e => e.EventType == EventType.ActivityTaskCanceled);
             Assert.NotEqual(0, canceled.ActivityTaskCanceledEventAttributes.StartedEventId);
+        });
+    }
+
+    [Fact]
+    public async Task Describe_RunningActivity_ShowsPendingActivityAndHeartbeat()
+    {
+        var queue = Unique.Queue("describe-activity");
+        var activities = new TestActivities();
+        using var worker = NewWorker(queue, activities);
+        await worker.ExecuteAsync(async () =>
+        {
+            var handle = await StartCallAsync(new ActivityCall(
+                "heartbeat-until-cancel", "tick", StartToClose: TimeSpan.FromSeconds(30), Heartbeat: TimeSpan.FromSeconds(1)),
+                Unique.Id("describe-activity"), queue);
+            await activities.Started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            Temporalio.Api.Workflow.V1.PendingActivityInfo pending;
+            using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+            {
+                do
+                {
+                    deadline.Token.ThrowIfCancellationRequested();
+                    var description = await fixture.Client.WorkflowService.DescribeWorkflowExecutionAsync(new()
+                    {
+                        Namespace = "default",
+                        Execution = new() { WorkflowId = handle.Id },
+                    });
+                    pending = Assert.Single(description.PendingActivities);
+                }
+                while (pending.HeartbeatDetails == null);
+            }
+            Assert.Equal(PendingActivityState.Started, pending.State);
+            Assert.Equal("heartbeat-until-cancel", pending.ActivityType.Name);
+            Assert.Equal(1, pending.Attempt);
+            Assert.Contains("tick", pending.HeartbeatDetails.Payloads_[0].Data.ToStringUtf8(), StringComparison.Ordinal);
+            await handle.SignalAsync(wf => wf.CancelActivityAsync());
+            Assert.Equal("CanceledFailureException", (await handle.GetResultAsync()).FailureType);
         });
     }
 

@@ -85,6 +85,32 @@ public sealed class TimeSkippingTests
         Assert.Equal("ok after 2", result.Value);
     }
 
+    [Fact]
+    public async Task TestServiceRpcs_SleepSleepUntilAndLocking_BehaveLikeTheTestServer()
+    {
+        await using var env = await DevServerWorkflowEnvironment.StartTimeSkippingAsync();
+        var testService = env.Client.Connection.TestService;
+        var start = (await testService.GetCurrentTimeAsync(new())).Time.ToDateTime();
+
+        // Starts locked (like the Java test server): one unlock releases it, a second is an error.
+        await testService.UnlockTimeSkippingAsync(new());
+        var ex = await Assert.ThrowsAsync<Temporalio.Exceptions.RpcException>(() => testService.UnlockTimeSkippingAsync(new()));
+        Assert.Equal(Temporalio.Exceptions.RpcException.StatusCode.FailedPrecondition, ex.Code);
+
+        // Unlocked and idle: sleeping an hour skips straight there.
+        await testService.SleepAsync(new() { Duration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(1)) });
+        var afterSleep = (await testService.GetCurrentTimeAsync(new())).Time.ToDateTime();
+        Assert.True(afterSleep - start >= TimeSpan.FromHours(1));
+
+        var target = afterSleep + TimeSpan.FromDays(3);
+        await testService.SleepUntilAsync(new() { Timestamp = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(target) });
+        Assert.True((await testService.GetCurrentTimeAsync(new())).Time.ToDateTime() >= target);
+
+        await testService.LockTimeSkippingAsync(new());
+        await testService.UnlockTimeSkippingWithSleepAsync(new() { Duration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(5)) });
+        Assert.True((await testService.GetCurrentTimeAsync(new())).Time.ToDateTime() >= target + TimeSpan.FromHours(5));
+    }
+
     private static async Task<SleepResult> RunSleepAsync(WorkflowEnvironment env, TimeSpan duration)
     {
         var queue = Unique.Queue("sleep");
