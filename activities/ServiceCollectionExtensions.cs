@@ -28,7 +28,7 @@ public static class ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddOptions<AwsOptions>().BindConfiguration(AwsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AwsOptions>().Bind(configuration.GetSection(AwsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IAwsCredentialSource, SdkAwsCredentialSource>();
 
         services.AddRefitGeneratedClient<ILambdaApi>(LambdaJsonContext.Default, _ => new RefitSettings())
@@ -41,7 +41,7 @@ public static class ServiceCollectionExtensions
             .AddHttpMessageHandler(sp => SigningHandler(sp, "lambda", o => o.Lambda));
         services.TryAddScoped<LambdaActivities>();
 
-        services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddRefitGeneratedClient<ISesApi>(SesJsonContext.Default, _ => new RefitSettings())
             .ConfigureHttpClient((sp, client) =>
             {
@@ -53,10 +53,10 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<SesEmailSender>();
         services.TryAddScoped<EmailActivities>();
 
-        services.AddOptions<TargetsOptions>().BindConfiguration(TargetsOptions.Section).Validate(
+        services.AddOptions<TargetsOptions>().Bind(configuration.GetSection(TargetsOptions.Section)).Validate(
             targets => targets.All(t => t.Value.BaseUrl is { IsAbsoluteUri: true }),
             "Every Targets:<name>:BaseUrl must be an absolute http(s) URL.").ValidateOnStart();
-        services.AddOptions<FreezeSourcesOptions>().BindConfiguration(FreezeSourcesOptions.Section).Validate(
+        services.AddOptions<FreezeSourcesOptions>().Bind(configuration.GetSection(FreezeSourcesOptions.Section)).Validate(
             sources => sources.All(s => s.Value.Url is { IsAbsoluteUri: true } && !string.IsNullOrWhiteSpace(s.Value.ActivePath)),
             "Every FreezeSources:<name> needs an absolute Url and an ActivePath (dotted JSON path of the freeze flag).").ValidateOnStart();
         services.AddHttpClient(HttpCheckActivities.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
@@ -64,15 +64,15 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<HttpTargets>();
         services.TryAddScoped<HttpCheckActivities>();
 
-        services.AddOptions<CommandsOptions>().BindConfiguration(CommandsOptions.Section).ValidateOnStart();
+        services.AddOptions<CommandsOptions>().Bind(configuration.GetSection(CommandsOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommandsOptions>, CommandsOptionsValidator>());
         services.TryAddScoped<CommandActivities>();
 
-        services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.Section).Validate(
+        services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.Section)).Validate(
             chat => chat.Channels.All(c => c.Value.WebhookUrl is { IsAbsoluteUri: true } url && (url.Scheme == Uri.UriSchemeHttps || url.IsLoopback)),
             "Every Chat:Channels:<name>:WebhookUrl must be an absolute https URL (http only on loopback).").ValidateOnStart();
         services.AddHttpClient<ChatWebhookClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
-        services.AddOptions<StatusPageOptions>().BindConfiguration(StatusPageOptions.Section).Validate(
+        services.AddOptions<StatusPageOptions>().Bind(configuration.GetSection(StatusPageOptions.Section)).Validate(
             page => page.BaseUrl is null || page.IsConfigured,
             "StatusPage needs BaseUrl, PageId and ApiKey together; leave the section out to run without a status page.").ValidateOnStart();
         services.TryAddTransient<StatusPageAuthHandler>();
@@ -87,7 +87,7 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<StatusPageClient>();
 
         // Loading the templates validates them, so a broken override stops the worker at start-up.
-        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).Validate(
+        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).Validate(
             notifications =>
             {
                 _ = NoticeRenderer.Load(notifications.TemplatesDirectory is { Length: > 0 } dir ? dir : null);

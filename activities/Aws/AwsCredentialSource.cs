@@ -1,7 +1,9 @@
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
+using MaintenanceWorkflows.Workflows.Contracts;
 using Microsoft.Extensions.Options;
+using Temporalio.Exceptions;
 
 namespace MaintenanceWorkflows.Activities.Aws;
 
@@ -40,7 +42,7 @@ public sealed class SdkAwsCredentialSource(IOptions<AwsOptions> options) : IAwsC
         }
         catch (AmazonClientException e)
         {
-            throw new InvalidOperationException($"AWS credentials could not be loaded: {e.Message}", e);
+            throw new ApplicationFailureException($"AWS credentials could not be loaded: {e.Message}", ActivityErrorTypes.RemoteUnavailable);
         }
 
         return new AwsCredentials(
@@ -59,11 +61,12 @@ public sealed class SdkAwsCredentialSource(IOptions<AwsOptions> options) : IAwsC
             }
             catch (AmazonClientException e)
             {
-                throw new InvalidOperationException(
+                throw new ApplicationFailureException(
                     "No AWS credentials found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in "
                     + "Aws:Profile (shared credentials file), or run where container/instance credentials exist. "
                     + e.Message,
-                    e);
+                    ActivityErrorTypes.InvalidInput,
+                    nonRetryable: true);
             }
         }
 
@@ -72,10 +75,12 @@ public sealed class SdkAwsCredentialSource(IOptions<AwsOptions> options) : IAwsC
             : new CredentialProfileStoreChain(options.ProfilesLocation);
         if (!chain.TryGetAWSCredentials(options.Profile, out var credentials))
         {
-            throw new InvalidOperationException(
+            throw new ApplicationFailureException(
                 $"Aws:Profile '{options.Profile}' was not found in the shared credentials/config files"
                 + (string.IsNullOrEmpty(options.ProfilesLocation) ? string.Empty : $" at '{options.ProfilesLocation}'")
-                + ". Add the profile or fix Aws:Profile.");
+                + ". Add the profile or fix Aws:Profile.",
+                ActivityErrorTypes.InvalidInput,
+                nonRetryable: true);
         }
 
         return credentials;

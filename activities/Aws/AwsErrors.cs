@@ -117,6 +117,26 @@ internal static class AwsCall
         {
             throw AwsError.From(service, e).ToFailure(action);
         }
+        catch (ApiRequestException e)
+        {
+            throw Transport(service, action, e);
+        }
+    }
+
+    /// <summary>
+    /// Refit wraps what the handlers throw: our own failures (credentials) and cancellation come out
+    /// unchanged, network errors and timeouts become retryable failures.
+    /// </summary>
+    public static Exception Transport(string service, string action, ApiRequestException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception.InnerException switch
+        {
+            ApplicationFailureException failure => failure,
+            OperationCanceledException canceled => canceled,
+            { } inner => new ApplicationFailureException($"{service} {action} failed: {inner.Message}", ActivityErrorTypes.RemoteUnavailable),
+            _ => new ApplicationFailureException($"{service} {action} failed: {exception.Message}", ActivityErrorTypes.RemoteUnavailable),
+        };
     }
 
     /// <summary>Like <see cref="RunAsync{T}"/>, but returns the decoded error instead of throwing when it is "not found".</summary>
@@ -136,6 +156,10 @@ internal static class AwsCall
             }
 
             throw error.ToFailure(action);
+        }
+        catch (ApiRequestException e)
+        {
+            throw Transport(service, action, e);
         }
     }
 

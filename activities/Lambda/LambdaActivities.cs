@@ -200,7 +200,7 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         using var content = new StringContent(payload, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         var started = Stopwatch.GetTimestamp();
-        using var response = await lambda.InvokeAsync(input.FunctionName, input.Qualifier, "RequestResponse", "Tail", content, token);
+        using var response = await AwsCall.RunAsync(Service, $"Invoke {input.FunctionName}:{input.Qualifier}", () => lambda.InvokeAsync(input.FunctionName, input.Qualifier, "RequestResponse", "Tail", content, token));
         var roundTrip = Stopwatch.GetElapsedTime(started);
         var body = await response.Content.ReadAsStringAsync(token);
 

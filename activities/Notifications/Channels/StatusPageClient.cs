@@ -82,5 +82,9 @@ public sealed class StatusPageClient(IStatusPageApi api, IOptions<StatusPageOpti
                 retryable ? ActivityErrorTypes.RemoteUnavailable : ActivityErrorTypes.RemoteRejected,
                 nonRetryable: !retryable);
         }
+        catch (ApiRequestException e)
+        {
+            throw Aws.AwsCall.Transport("Status page", action, e);
+        }
     }
 }

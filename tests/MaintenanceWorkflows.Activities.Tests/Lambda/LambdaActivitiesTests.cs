@@ -317,6 +317,17 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMilliseconds(1830.2), report.Value.Init);
     }
 
+    [Fact]
+    public async Task AnyCall_EndpointUnreachable_FailsRetryable()
+    {
+        await using var unreachable = new ActivityHost(new Dictionary<string, string?> { ["Aws:Lambda:ServiceUrl"] = "http://127.0.0.1:9/" });
+
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => unreachable.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("c", "c", "beak-api", "prod", "39"))));
+
+        Assert.False(error.NonRetryable);
+        Assert.Equal(ActivityErrorTypes.RemoteUnavailable, error.ErrorType);
+    }
+
     private ActivityHost NewHost(AwsCredentials credentials) => new(
         new Dictionary<string, string?>
         {
