@@ -12,7 +12,9 @@ public static class DevServerCommand
 {
     public const string Usage =
         "usage: devserver [--port N] [--host ADDRESS] [--namespace NAME]... [--time-skipping] [--log-level LEVEL]\n" +
-        "       devserver PORT [...]   (Temporal test-server convention: time skipping on)";
+        "       devserver PORT [...]   (Temporal test-server convention: time skipping on)\n" +
+        "--time-skipping: virtual time that starts locked, like Temporal's test server; clients unlock it with\n" +
+        "the TestService RPCs (the SDK's time-skipping environment does so while awaiting results).";
 
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, CancellationToken ct = default)
     {

@@ -16,7 +16,8 @@ public sealed record DevServerOptions
 
     /// <summary>
     /// False: real wall-clock time. True: virtual time that jumps to the next timer whenever
-    /// nothing holds it (see the TestService lock RPCs).
+    /// nothing holds it. It starts locked once, like Temporal's test server: callers unlock it
+    /// (TestService RPCs or <see cref="TemporalDevServer.UnlockTimeSkipping"/>) to let it skip.
     /// </summary>
     public bool TimeSkipping { get; init; }
 

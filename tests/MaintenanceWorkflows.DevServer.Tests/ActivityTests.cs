@@ -109,7 +109,7 @@ public sealed class ActivityTests
     public async Task Timeout_Heartbeat_DetailsReachNextAttempt()
     {
         var (result, activities) = await RunAsync(new ActivityCall(
-            "heartbeat-once", "beat-1", StartToClose: TimeSpan.FromSeconds(20), Heartbeat: TimeSpan.FromMilliseconds(300),
+            "heartbeat-once", "beat-1", StartToClose: TimeSpan.FromSeconds(20), Heartbeat: TimeSpan.FromSeconds(1),
             MaxAttempts: 2, InitialInterval: TimeSpan.FromMilliseconds(10)));
         Assert.Equal(TimeoutType.Heartbeat, result.TimeoutType);
         var attempts = activities.Attempts.ToArray();
