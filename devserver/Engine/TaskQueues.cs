@@ -18,8 +18,6 @@ public sealed class TaskQueueState
     private readonly Queue<QueuedTask> tasks = new();
     private readonly LinkedList<TaskCompletionSource> waiters = new();
 
-    public int Count => tasks.Count;
-
     public void Enqueue(QueuedTask task)
     {
         tasks.Enqueue(task);
