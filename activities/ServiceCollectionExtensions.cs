@@ -71,7 +71,8 @@ public static class ServiceCollectionExtensions
         services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.Section)).Validate(
             chat => chat.Channels.All(c => c.Value.WebhookUrl is { IsAbsoluteUri: true } url && (url.Scheme == Uri.UriSchemeHttps || url.IsLoopback)),
             "Every Chat:Channels:<name>:WebhookUrl must be an absolute https URL (http only on loopback).").ValidateOnStart();
-        services.AddHttpClient<ChatWebhookClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
+        // The webhook URL is the secret, and the factory's default logging would print it with every request.
+        services.AddHttpClient<ChatWebhookClient>(client => client.Timeout = TimeSpan.FromSeconds(30)).RemoveAllLoggers();
         services.AddOptions<StatusPageOptions>().Bind(configuration.GetSection(StatusPageOptions.Section)).Validate(
             page => page.BaseUrl is null || page.IsConfigured,
             "StatusPage needs BaseUrl, PageId and ApiKey together; leave the section out to run without a status page.").ValidateOnStart();

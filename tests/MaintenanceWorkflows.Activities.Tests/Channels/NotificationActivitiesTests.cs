@@ -4,6 +4,8 @@ using MaintenanceWorkflows.Activities.Notifications.Channels;
 using MaintenanceWorkflows.Activities.Tests.Support;
 using MaintenanceWorkflows.Workflows.Contracts;
 using MaintenanceWorkflows.Workflows.Plans;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Temporalio.Converters;
 using Temporalio.Exceptions;
 using Temporalio.Testing;
@@ -141,7 +143,22 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Array, webhooks.Received["discord"].GetProperty("allowed_mentions").GetProperty("parse").ValueKind);
     }
 
-    private ActivityHost NewHost(string statusPageKey) => new(new Dictionary<string, string?>
+    [Fact]
+    public async Task SendNotification_ChatChannels_NeverLogTheWebhookUrl()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var logged = NewHost(FakeStatusPage.ApiKey, services => services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs)));
+        logged.Environment = new ActivityEnvironment { Logger = logs.CreateLogger("activity") };
+
+        var result = await logged.RunAsync<NotificationActivities, SendNotificationResult>(a => a.SendNotificationAsync(
+            new(WindowId, NoticeKind.PreMaintenance, plan, policy, new NoticeFacts(), ["discord-community", "slack-team-ops"], plan.Window.End)));
+
+        Assert.Equal(DeliveryStatus.Delivered, result.Deliveries[0].Status);
+        Assert.NotEmpty(logs.Lines);
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("/hooks/", StringComparison.Ordinal) || l.Contains("/broken/", StringComparison.Ordinal));
+    }
+
+    private ActivityHost NewHost(string statusPageKey, Action<IServiceCollection>? configure = null) => new(new Dictionary<string, string?>
     {
         ["Aws:Region"] = "us-east-1",
         ["Aws:Ses:ServiceUrl"] = ses.BaseAddress.ToString(),
@@ -156,7 +173,8 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
         ["StatusPage:BaseUrl"] = statusPage.BaseAddress.ToString(),
         ["StatusPage:PageId"] = FakeStatusPage.PageId,
         ["StatusPage:ApiKey"] = statusPageKey,
-    });
+    },
+    configure: configure);
 
     private Task<SendNotificationResult> Send(NoticeKind kind, IReadOnlyList<string> channels) =>
         host.RunAsync<NotificationActivities, SendNotificationResult>(a => a.SendNotificationAsync(
