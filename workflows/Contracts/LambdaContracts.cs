@@ -40,7 +40,7 @@ public sealed record PromoteLambdaAliasInput(
 /// <param name="PreviousVersion">Version the alias pointed at before this window moved it (restore target).</param>
 /// <param name="NewVersion">Version the alias points at now.</param>
 /// <param name="PublishedVersion">Version published by this step, or null when none was published.</param>
-/// <param name="Changed">False when the alias already pointed at the target (re-run or no-op).</param>
+/// <param name="Changed">True when this step moved the alias (also on a retry that finds its own earlier move); false when the alias was already on the target before the window touched it.</param>
 /// <param name="AliasRevisionId">Alias revision after the change.</param>
 public sealed record PromoteLambdaAliasResult(
     string FunctionName,
