@@ -120,6 +120,9 @@ public sealed class HttpCheckActivities(
             var (url, headers) = targets.Resolve(input.BaseUrl is null ? null : Combine(input.BaseUrl, route), input.Target, route, owner);
             var probe = await ProbeAsync(HttpMethod.Get, url, headers, null, null, input.Timeout);
             total += probe.Latency;
+
+            // Many slow routes can outlast a heartbeat timeout; each answered route is progress.
+            ActivityExecutionContext.Current.Heartbeat(route);
             if (probe.Error is not null)
             {
                 details.Add(new(route, false, probe.Error, $"{url} {probe.Error}"));
