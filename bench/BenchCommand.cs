@@ -6,6 +6,7 @@ public static class BenchCommand
     private static readonly Dictionary<string, (string Help, Func<string[], Task<int>> Run)> Verbs = new(StringComparer.Ordinal)
     {
         ["devserver"] = (DevServerBench.Help, DevServerBench.RunAsync),
+        ["activities"] = (ActivitiesBench.Help, ActivitiesBench.RunAsync),
     };
 
     public static async Task<int> RunAsync(string[] args)
