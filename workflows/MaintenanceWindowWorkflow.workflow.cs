@@ -738,8 +738,8 @@ public partial class MaintenanceWindowWorkflow
     {
         var channels = kind == NoticeKind.Cancelled && !customersToo ? schedule.ChannelsFor(NoticeKind.ApprovalRequest) : schedule.ChannelsFor(kind);
         facts = facts with { At = facts.At ?? Now };
-        var result = await WindowNotices.SendAsync(WindowId, plan, policy, kind, facts, channels, windowEnd);
-        notices.Add(new NoticeRecord { Kind = kind, At = facts.At.Value, Channels = channels, Failures = result });
+        var deliveries = await WindowNotices.SendAsync(WindowId, plan, policy, kind, facts, channels, windowEnd);
+        notices.Add(new NoticeRecord { Kind = kind, At = facts.At.Value, Deliveries = deliveries });
     }
 
     private NoticeFacts ApprovalFacts(string reason)

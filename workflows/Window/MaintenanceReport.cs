@@ -126,8 +126,6 @@ public sealed record NoticeRecord
 
     public required DateTimeOffset At { get; init; }
 
-    public required IReadOnlyList<string> Channels { get; init; }
-
-    /// <summary>Channels that did not take the notice, with the error.</summary>
-    public required IReadOnlyList<string> Failures { get; init; }
+    /// <summary>One entry per channel the policy routes this notice to: delivered, failed (with the error), not configured or skipped.</summary>
+    public required IReadOnlyList<ChannelDelivery> Deliveries { get; init; }
 }

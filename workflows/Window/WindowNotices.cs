@@ -17,8 +17,8 @@ internal static class WindowNotices
         MaximumAttempts = 4,
     };
 
-    /// <summary>Returns the channels that did not take the notice, each with its error.</summary>
-    public static async Task<IReadOnlyList<string>> SendAsync(
+    /// <summary>Returns one delivery per channel; an activity that failed outright marks every channel failed.</summary>
+    public static async Task<IReadOnlyList<ChannelDelivery>> SendAsync(
         string windowId,
         MaintenancePlan plan,
         MaintenancePolicy policy,
@@ -44,11 +44,11 @@ internal static class WindowNotices
                     CancellationToken = CancellationToken.None,
                     Summary = $"notice {kind.ToName()}",
                 });
-            return result.Deliveries.Where(d => d.Status != DeliveryStatus.Delivered).Select(d => $"{d.Channel}: {d.Status}: {d.Detail}").ToList();
+            return result.Deliveries;
         }
         catch (ActivityFailureException e)
         {
-            return channels.Select(c => $"{c}: {PlanActivities.Describe(e)}").ToList();
+            return channels.Select(c => new ChannelDelivery(c, DeliveryStatus.Failed, PlanActivities.Describe(e))).ToList();
         }
     }
 }
