@@ -2,6 +2,8 @@ using System.Text.Json;
 using MaintenanceWorkflows.Activities.Notifications;
 using MaintenanceWorkflows.Activities.Notifications.Channels;
 using MaintenanceWorkflows.Activities.Tests.Support;
+using MaintenanceWorkflows.Sandbox.Chat;
+using MaintenanceWorkflows.Sandbox.StatusPage;
 using MaintenanceWorkflows.Workflows.Contracts;
 using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,8 +18,8 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
 {
     private const string WindowId = "maint-flask-security-patch";
     private SesEmulator ses = null!;
-    private FakeStatusPage statusPage = null!;
-    private FakeWebhooks webhooks = null!;
+    private LocalStatusPage statusPage = null!;
+    private LocalChatWebhooks webhooks = null!;
     private ActivityHost host = null!;
     private MaintenancePlan plan = null!;
     private MaintenancePolicy policy = null!;
@@ -25,9 +27,9 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ses = await SesEmulator.StartAsync();
-        statusPage = await FakeStatusPage.StartAsync();
-        webhooks = await FakeWebhooks.StartAsync();
-        host = NewHost(FakeStatusPage.ApiKey);
+        statusPage = await LocalStatusPage.StartAsync();
+        webhooks = await LocalChatWebhooks.StartAsync();
+        host = NewHost(LocalStatusPage.ApiKey);
         plan = PlanYaml.LoadPlanFile(Path.Combine(RepoPaths.Root, "examples", "flask-security-patch.yaml"));
         policy = PlanYaml.LoadPolicyFile(Path.Combine(RepoPaths.Root, "examples", "policy.yaml"));
     }
@@ -147,7 +149,7 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
     public async Task SendNotification_ChatChannels_NeverLogTheWebhookUrl()
     {
         var logs = new CapturingLoggerProvider();
-        await using var logged = NewHost(FakeStatusPage.ApiKey, services => services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs)));
+        await using var logged = NewHost(LocalStatusPage.ApiKey, services => services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs)));
         logged.Environment = new ActivityEnvironment { Logger = logs.CreateLogger("activity") };
 
         var result = await logged.RunAsync<NotificationActivities, SendNotificationResult>(a => a.SendNotificationAsync(
@@ -171,7 +173,7 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
         ["Chat:Channels:slack-ops:WebhookUrl"] = webhooks.Hook("slack").ToString(),
         ["Chat:Channels:slack-team-ops:WebhookUrl"] = new Uri(webhooks.BaseAddress, "broken/ops").ToString(),
         ["StatusPage:BaseUrl"] = statusPage.BaseAddress.ToString(),
-        ["StatusPage:PageId"] = FakeStatusPage.PageId,
+        ["StatusPage:PageId"] = LocalStatusPage.PageId,
         ["StatusPage:ApiKey"] = statusPageKey,
     },
     configure: configure);

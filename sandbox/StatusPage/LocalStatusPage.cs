@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using MaintenanceWorkflows.Sandbox;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace MaintenanceWorkflows.Activities.Tests.Channels;
+namespace MaintenanceWorkflows.Sandbox.StatusPage;
 
-/// <summary>Loopback stand-in for the Statuspage v1 incidents API (scheduled maintenances), with OAuth key checks.</summary>
-public sealed class FakeStatusPage : IAsyncDisposable
+/// <summary>Local stand-in for the Statuspage v1 incidents API (scheduled maintenances), with OAuth key checks.</summary>
+public sealed class LocalStatusPage : IAsyncDisposable
 {
     public const string PageId = "page-duck";
     public const string ApiKey = "statuspage-test-key";
@@ -16,11 +15,11 @@ public sealed class FakeStatusPage : IAsyncDisposable
 
     public Uri BaseAddress => server!.BaseAddress;
 
-    public ConcurrentDictionary<string, FakeIncident> Incidents { get; } = new();
+    public ConcurrentDictionary<string, LocalIncident> Incidents { get; } = new();
 
-    public static async Task<FakeStatusPage> StartAsync()
+    public static async Task<LocalStatusPage> StartAsync()
     {
-        var fake = new FakeStatusPage();
+        var fake = new LocalStatusPage();
         fake.server = await LoopbackServer.StartAsync(fake.Configure);
         return fake;
     }
@@ -59,7 +58,7 @@ public sealed class FakeStatusPage : IAsyncDisposable
             var body = (await JsonNode.ParseAsync(c.Request.Body))!["incident"]!;
             lock (gate)
             {
-                var incident = new FakeIncident(Guid.NewGuid().ToString("N")[..12], (string)body["name"]!);
+                var incident = new LocalIncident(Guid.NewGuid().ToString("N")[..12], (string)body["name"]!);
                 incident.Apply(body);
                 Incidents[incident.Id] = incident;
                 return Results.Json(incident.ToJson(), statusCode: 201);
@@ -82,7 +81,7 @@ public sealed class FakeStatusPage : IAsyncDisposable
     }
 }
 
-public sealed class FakeIncident(string id, string name)
+public sealed class LocalIncident(string id, string name)
 {
     public string Id { get; } = id;
 

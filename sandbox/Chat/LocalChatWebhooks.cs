@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using MaintenanceWorkflows.Sandbox;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace MaintenanceWorkflows.Activities.Tests.Channels;
+namespace MaintenanceWorkflows.Sandbox.Chat;
 
-/// <summary>Loopback chat webhooks: /hooks/{id} accepts like Slack (200 "ok") or Discord (204); /broken/{id} answers 500.</summary>
-public sealed class FakeWebhooks : IAsyncDisposable
+/// <summary>Local chat webhooks: /hooks/{id} accepts like Slack (200 "ok") or Discord (204); /broken/{id} answers 500.</summary>
+public sealed class LocalChatWebhooks : IAsyncDisposable
 {
     private LoopbackServer? server;
 
@@ -15,9 +14,9 @@ public sealed class FakeWebhooks : IAsyncDisposable
 
     public ConcurrentDictionary<string, JsonElement> Received { get; } = new();
 
-    public static async Task<FakeWebhooks> StartAsync()
+    public static async Task<LocalChatWebhooks> StartAsync()
     {
-        var fake = new FakeWebhooks();
+        var fake = new LocalChatWebhooks();
         fake.server = await LoopbackServer.StartAsync(app =>
         {
             app.MapPost("/hooks/{id}", async (HttpContext c, string id) =>
