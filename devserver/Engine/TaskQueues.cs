@@ -3,7 +3,7 @@ namespace MaintenanceWorkflows.DevServer.Engine;
 /// <summary>A reference to dispatchable work; validated against the run when a poll takes it.</summary>
 public abstract record QueuedTask(WorkflowRun Run);
 
-public sealed record WorkflowTaskRef(WorkflowRun Run, long ScheduledEventId, int Attempt) : QueuedTask(Run);
+public sealed record WorkflowTaskRef(WorkflowRun Run, WorkflowTaskState Task) : QueuedTask(Run);
 
 public sealed record QueryTaskRef(WorkflowRun Run, PendingQuery Query) : QueuedTask(Run);
 

@@ -10,15 +10,15 @@ internal static class TaskToken
 {
     private const char Sep = '\n';
 
-    public static ByteString ForWorkflowTask(WorkflowRun run, long scheduledEventId, int attempt) =>
-        Encode("W", run.RunId, scheduledEventId.ToString(CultureInfo.InvariantCulture), attempt.ToString(CultureInfo.InvariantCulture));
+    public static ByteString ForWorkflowTask(WorkflowRun run, WorkflowTaskState task) =>
+        Encode("W", run.RunId, task.Sequence.ToString(CultureInfo.InvariantCulture), task.Attempt.ToString(CultureInfo.InvariantCulture));
 
     public static ByteString ForQuery(PendingQuery query) => Encode("Q", query.Id);
 
     public static ByteString ForActivity(WorkflowRun run, long scheduledEventId, int attempt) =>
         Encode("A", run.RunId, scheduledEventId.ToString(CultureInfo.InvariantCulture), attempt.ToString(CultureInfo.InvariantCulture));
 
-    public static (string RunId, long ScheduledEventId, int Attempt) DecodeTask(ByteString token, string kind)
+    public static (string RunId, long Number, int Attempt) DecodeTask(ByteString token, string kind)
     {
         var parts = Decode(token);
         if (parts.Length != 4 || parts[0] != kind ||

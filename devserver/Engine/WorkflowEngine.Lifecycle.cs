@@ -363,7 +363,8 @@ public sealed partial class WorkflowEngine
     private void ForceClose(WorkflowRun run, HistoryEvent closeEvent, WorkflowExecutionStatus status)
     {
         var task = run.WorkflowTask;
-        if (task?.StartedEvent != null)
+        // A started transient or speculative task leaves no trace, as its failure would not either.
+        if (task is { StartedEvent: not null, InHistory: true })
         {
             Append(run, task.StartedEvent);
             var failed = NewEvent(EventType.WorkflowTaskFailed);
@@ -403,6 +404,7 @@ public sealed partial class WorkflowEngine
             activity.CancelAllTimers();
         }
         run.Activities.Clear();
+        AbandonUpdates(run);
         DispatchLegacyQueries(run);
     }
 

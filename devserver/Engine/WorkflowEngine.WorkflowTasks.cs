@@ -14,19 +14,29 @@ namespace MaintenanceWorkflows.DevServer.Engine;
 
 public sealed partial class WorkflowEngine
 {
-    private void ScheduleWorkflowTask(WorkflowRun run, int attempt)
+    /// <summary>
+    /// Schedules the run's next workflow task. Only a normal first attempt is written to history now;
+    /// a retry (transient) or an update-only (speculative) task is written when it completes, so a
+    /// workflow task that keeps failing, or that only rejects updates, does not grow history.
+    /// </summary>
+    private void ScheduleWorkflowTask(WorkflowRun run, int attempt, bool speculative = false)
     {
         var evt = NewEvent(EventType.WorkflowTaskScheduled);
+        evt.EventTime = Timestamp.FromDateTime(Clock.UtcNow);
         evt.WorkflowTaskScheduledEventAttributes = new()
         {
             TaskQueue = run.Start.TaskQueue,
             StartToCloseTimeout = run.Start.WorkflowTaskTimeout,
             Attempt = attempt,
         };
-        Append(run, evt);
-        run.WorkflowTask = new WorkflowTaskState(evt.EventId, attempt, evt.EventTime.ToDateTime());
-        Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false)
-            .Enqueue(new WorkflowTaskRef(run, evt.EventId, attempt));
+        var inHistory = attempt == 1 && !speculative;
+        if (inHistory)
+        {
+            Append(run, evt);
+        }
+        var task = new WorkflowTaskState(evt, attempt, ++run.WorkflowTaskSequence, inHistory, speculative, run.History.Count);
+        run.WorkflowTask = task;
+        Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false).Enqueue(new WorkflowTaskRef(run, task));
     }
 
     public async Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskAsync(PollWorkflowTaskQueueRequest req, CallContext ctx)
@@ -115,14 +125,18 @@ public sealed partial class WorkflowEngine
             return TryStartLegacyQuery(queryRef, ctx);
         }
         if (queued is not WorkflowTaskRef taskRef || !run.IsRunning || run.WorkflowTask is not { } task ||
-            task.ScheduledEventId != taskRef.ScheduledEventId || task.Attempt != taskRef.Attempt ||
-            task.StartedEvent != null)
+            task != taskRef.Task || task.StartedEvent != null)
         {
             return null;
         }
         var now = Clock.UtcNow;
+        if (!task.InHistory)
+        {
+            // Numbered as if appended now; nothing else is appended while the task is started.
+            task.ScheduledEvent.EventId = run.NextEventId;
+        }
         var started = NewEvent(EventType.WorkflowTaskStarted);
-        started.EventId = run.NextEventId;
+        started.EventId = task.InHistory ? run.NextEventId : task.ScheduledEventId + 1;
         started.EventTime = Timestamp.FromDateTime(now);
         started.WorkflowTaskStartedEventAttributes = new()
         {
@@ -140,7 +154,7 @@ public sealed partial class WorkflowEngine
 
         var response = new PollWorkflowTaskQueueResponse
         {
-            TaskToken = TaskToken.ForWorkflowTask(run, task.ScheduledEventId, task.Attempt),
+            TaskToken = TaskToken.ForWorkflowTask(run, task),
             WorkflowExecution = run.Execution,
             WorkflowType = run.Start.WorkflowType,
             PreviousStartedEventId = run.LastCompletedWorkflowTaskStartedId,
@@ -152,11 +166,16 @@ public sealed partial class WorkflowEngine
             StartedTime = started.EventTime,
         };
         response.History.Events.AddRange(run.History);
+        if (!task.InHistory)
+        {
+            response.History.Events.Add(task.ScheduledEvent);
+        }
         response.History.Events.Add(started);
         foreach (var query in task.DeliveredQueries)
         {
             response.Queries[query.Id] = query.Query;
         }
+        DeliverUpdates(run, task, response);
         Commit(run);
         ctx.OnUndelivered(() =>
         {
@@ -170,6 +189,7 @@ public sealed partial class WorkflowEngine
                 task.Timeout?.Cancel();
                 run.Queries.InsertRange(0, task.DeliveredQueries);
                 task.DeliveredQueries.Clear();
+                ReturnDeliveredUpdates(task);
                 Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false).Enqueue(taskRef);
                 Commit(run);
             }
@@ -179,9 +199,9 @@ public sealed partial class WorkflowEngine
 
     private (WorkflowRun Run, WorkflowTaskState Task) RequireStartedWorkflowTask(string ns, Google.Protobuf.ByteString token)
     {
-        var (runId, scheduledEventId, attempt) = TaskToken.DecodeTask(token, "W");
+        var (runId, sequence, attempt) = TaskToken.DecodeTask(token, "W");
         if (runsById.TryGetValue(runId, out var run) && run.Namespace == ns && run.IsRunning &&
-            run.WorkflowTask is { StartedEvent: not null } task && task.ScheduledEventId == scheduledEventId &&
+            run.WorkflowTask is { StartedEvent: not null } task && task.Sequence == sequence &&
             task.Attempt == attempt)
         {
             return (run, task);
@@ -196,11 +216,20 @@ public sealed partial class WorkflowEngine
             RequireNamespace(req.Namespace);
             var (run, task) = RequireStartedWorkflowTask(req.Namespace, req.TaskToken);
             var commands = req.Commands;
-            var problem = ValidateCommands(run, commands, out var cause);
-            if (problem == null && run.Buffered.Count > 0 && commands.Any(c => IsCloseCommand(c.CommandType)))
+            var problem = ValidateCommands(run, commands, out var cause)
+                ?? ValidateUpdateMessages(run, commands, req.Messages, out cause);
+            if (problem == null && commands.Any(c => IsCloseCommand(c.CommandType)))
             {
-                problem = "the workflow tried to close while new events were waiting; it gets a new workflow task with them";
-                cause = WorkflowTaskFailedCause.UnhandledCommand;
+                if (run.Buffered.Count > 0)
+                {
+                    problem = "the workflow tried to close while new events were waiting; it gets a new workflow task with them";
+                    cause = WorkflowTaskFailedCause.UnhandledCommand;
+                }
+                else if (run.Updates.Values.Any(u => u.Stage == UpdateWorkflowExecutionLifecycleStage.Admitted && u.DeliveredOn == null))
+                {
+                    problem = "the workflow tried to close while updates were waiting; it gets a new workflow task with them";
+                    cause = WorkflowTaskFailedCause.UnhandledUpdate;
+                }
             }
             AnswerDeliveredQueries(run, task, req.QueryResults);
             if (problem != null)
@@ -212,7 +241,19 @@ public sealed partial class WorkflowEngine
                 throw GrpcException.InvalidArgument(problem);
             }
 
-            var startedEvent = Append(run, task.StartedEvent!);
+            if (IsDiscardable(run, task, req))
+            {
+                // Only update rejections: the task leaves no trace, and the worker rolls back to its last completed task.
+                ApplyCompletion(run, task, commands, req.Messages, completedEventId: 0);
+                task.Timeout?.Cancel();
+                run.WorkflowTask = null;
+                ScheduleTaskForWaitingUpdates(run);
+                DispatchLegacyQueries(run);
+                Commit(run);
+                return new RespondWorkflowTaskCompletedResponse { ResetHistoryEventId = run.LastCompletedWorkflowTaskStartedId };
+            }
+
+            var startedEvent = AppendStartedTask(run, task);
             var completed = NewEvent(EventType.WorkflowTaskCompleted);
             completed.WorkflowTaskCompletedEventAttributes = new()
             {
@@ -227,11 +268,7 @@ public sealed partial class WorkflowEngine
             run.WorkflowTask = null;
             run.LastCompletedWorkflowTaskStartedId = startedEvent.EventId;
 
-            var needsNewTask = false;
-            foreach (var command in commands)
-            {
-                needsNewTask |= ApplyCommand(run, command, completed.EventId);
-            }
+            var needsNewTask = ApplyCompletion(run, task, commands, req.Messages, completed.EventId);
             if (run.IsRunning)
             {
                 needsNewTask |= FlushBuffered(run) > 0 || req.ForceCreateNewWorkflowTask;
@@ -239,11 +276,25 @@ public sealed partial class WorkflowEngine
                 {
                     ScheduleWorkflowTask(run, 1);
                 }
+                else
+                {
+                    ScheduleTaskForWaitingUpdates(run);
+                }
                 DispatchLegacyQueries(run);
             }
             Commit(run);
             return new RespondWorkflowTaskCompletedResponse();
         }
+    }
+
+    /// <summary>Appends a started task's scheduled event (if it was kept out of history) and its started event.</summary>
+    private HistoryEvent AppendStartedTask(WorkflowRun run, WorkflowTaskState task)
+    {
+        if (!task.InHistory)
+        {
+            Append(run, task.ScheduledEvent);
+        }
+        return Append(run, task.StartedEvent!);
     }
 
     public RespondWorkflowTaskFailedResponse FailWorkflowTask(RespondWorkflowTaskFailedRequest req)
@@ -260,22 +311,35 @@ public sealed partial class WorkflowEngine
 
     /// <summary>A failure the worker caused counts as another attempt; one the server caused starts over.</summary>
     private static int WorkflowTaskAttemptAfter(WorkflowTaskState task, WorkflowTaskFailedCause cause) =>
-        cause == WorkflowTaskFailedCause.UnhandledCommand ? 1 : task.Attempt + 1;
+        cause is WorkflowTaskFailedCause.UnhandledCommand or WorkflowTaskFailedCause.UnhandledUpdate ? 1 : task.Attempt + 1;
 
+    /// <summary>
+    /// Records a failed attempt. As in Temporal, only a first attempt writes its events: retries are
+    /// transient, so a workflow task that keeps failing does not grow history.
+    /// </summary>
     private void FailWorkflowTask(
         WorkflowRun run, WorkflowTaskState task, WorkflowTaskFailedCause cause, Failure? failure, string identity, int nextAttempt)
     {
-        var startedEvent = Append(run, task.StartedEvent!);
-        var failed = NewEvent(EventType.WorkflowTaskFailed);
-        failed.WorkflowTaskFailedEventAttributes = new()
+        if (task.Attempt == 1)
         {
-            ScheduledEventId = task.ScheduledEventId,
-            StartedEventId = startedEvent.EventId,
-            Cause = cause,
-            Failure = failure,
-            Identity = identity,
-        };
-        Append(run, failed);
+            var startedEvent = AppendStartedTask(run, task);
+            var failed = NewEvent(EventType.WorkflowTaskFailed);
+            failed.WorkflowTaskFailedEventAttributes = new()
+            {
+                ScheduledEventId = task.ScheduledEventId,
+                StartedEventId = startedEvent.EventId,
+                Cause = cause,
+                Failure = failure,
+                Identity = identity,
+            };
+            Append(run, failed);
+        }
+        else
+        {
+            logger.LogDebug(
+                "Workflow task attempt {Attempt} of {WorkflowId}/{RunId} failed ({Cause}): {Message}",
+                task.Attempt, run.WorkflowId, run.RunId, cause, failure?.Message);
+        }
         RetryWorkflowTask(run, task, nextAttempt);
     }
 
@@ -284,6 +348,7 @@ public sealed partial class WorkflowEngine
         task.Timeout?.Cancel();
         run.Queries.InsertRange(0, task.DeliveredQueries.Where(q => !q.Result.Task.IsCompleted));
         task.DeliveredQueries.Clear();
+        ReturnDeliveredUpdates(task);
         run.WorkflowTask = null;
         FlushBuffered(run);
         ScheduleWorkflowTask(run, nextAttempt);
@@ -297,15 +362,18 @@ public sealed partial class WorkflowEngine
             {
                 return;
             }
-            var startedEvent = Append(run, task.StartedEvent);
-            var timedOut = NewEvent(EventType.WorkflowTaskTimedOut);
-            timedOut.WorkflowTaskTimedOutEventAttributes = new()
+            if (task.Attempt == 1)
             {
-                ScheduledEventId = task.ScheduledEventId,
-                StartedEventId = startedEvent.EventId,
-                TimeoutType = TimeoutType.StartToClose,
-            };
-            Append(run, timedOut);
+                var startedEvent = AppendStartedTask(run, task);
+                var timedOut = NewEvent(EventType.WorkflowTaskTimedOut);
+                timedOut.WorkflowTaskTimedOutEventAttributes = new()
+                {
+                    ScheduledEventId = task.ScheduledEventId,
+                    StartedEventId = startedEvent.EventId,
+                    TimeoutType = TimeoutType.StartToClose,
+                };
+                Append(run, timedOut);
+            }
             RetryWorkflowTask(run, task, task.Attempt + 1);
             Commit(run);
         }
@@ -372,6 +440,13 @@ public sealed partial class WorkflowEngine
                     if (!timerIds.Remove(command.CancelTimerCommandAttributes?.TimerId ?? string.Empty))
                     {
                         return $"command {i}: CancelTimer names no pending timer";
+                    }
+                    break;
+                case CommandType.ProtocolMessage:
+                    cause = WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage;
+                    if (string.IsNullOrEmpty(command.ProtocolMessageCommandAttributes?.MessageId))
+                    {
+                        return $"command {i}: ProtocolMessage needs the message_id of a message in the completion";
                     }
                     break;
                 case CommandType.CompleteWorkflowExecution:

@@ -63,6 +63,12 @@ public sealed class WorkflowRun
 
     public WorkflowTaskState? WorkflowTask { get; set; }
 
+    /// <summary>Numbers workflow tasks within the run (see <see cref="WorkflowTaskState.Sequence"/>).</summary>
+    public long WorkflowTaskSequence { get; set; }
+
+    /// <summary>Updates by id: admitted ones waiting for the worker, accepted and completed ones for callers and dedupe.</summary>
+    public Dictionary<string, UpdateState> Updates { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Started event id of the last completed workflow task (0 when none).</summary>
     public long LastCompletedWorkflowTaskStartedId { get; set; }
 
@@ -88,16 +94,38 @@ public sealed class WorkflowRun
 
 public sealed class WorkflowTaskState
 {
-    public WorkflowTaskState(long scheduledEventId, int attempt, DateTime scheduledTime)
+    public WorkflowTaskState(HistoryEvent scheduledEvent, int attempt, long sequence, bool inHistory, bool speculative, int historyCountAtSchedule)
     {
-        ScheduledEventId = scheduledEventId;
+        ScheduledEvent = scheduledEvent;
         Attempt = attempt;
-        ScheduledTime = scheduledTime;
+        Sequence = sequence;
+        InHistory = inHistory;
+        Speculative = speculative;
+        HistoryCountAtSchedule = historyCountAtSchedule;
+        ScheduledTime = scheduledEvent.EventTime.ToDateTime();
     }
 
-    public long ScheduledEventId { get; }
+    /// <summary>
+    /// The WorkflowTaskScheduled event. A transient (attempt &gt; 1) or speculative task keeps it out of
+    /// history until the task completes; its id is then assigned when a poll takes the task.
+    /// </summary>
+    public HistoryEvent ScheduledEvent { get; }
+
+    public long ScheduledEventId => ScheduledEvent.EventId;
 
     public int Attempt { get; }
+
+    /// <summary>Per-run task number: tokens name it, so a stale token never completes a later task with the same ids.</summary>
+    public long Sequence { get; }
+
+    /// <summary>True when the scheduled event was appended at schedule time (a normal first attempt).</summary>
+    public bool InHistory { get; }
+
+    /// <summary>Scheduled only to deliver updates: if every update is rejected and nothing else happened, it leaves no trace.</summary>
+    public bool Speculative { get; }
+
+    /// <summary>History length when scheduled: a speculative task may only vanish if nothing was appended since.</summary>
+    public int HistoryCountAtSchedule { get; }
 
     public DateTime ScheduledTime { get; }
 
@@ -107,6 +135,9 @@ public sealed class WorkflowTaskState
     public ClockTimer? Timeout { get; set; }
 
     public List<PendingQuery> DeliveredQueries { get; } = [];
+
+    /// <summary>Updates whose requests rode on this task; the completion must accept or reject each.</summary>
+    public List<UpdateState> DeliveredUpdates { get; } = [];
 }
 
 public sealed class ActivityState

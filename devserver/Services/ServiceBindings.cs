@@ -80,6 +80,8 @@ internal static class ServiceBindings
         Unary("DescribeWorkflowExecution", DescribeWorkflowExecutionRequest.Parser, engine.Describe);
         Async("GetWorkflowExecutionHistory", GetWorkflowExecutionHistoryRequest.Parser, engine.GetHistoryAsync);
         Async("QueryWorkflow", QueryWorkflowRequest.Parser, engine.QueryAsync);
+        Async("UpdateWorkflowExecution", UpdateWorkflowExecutionRequest.Parser, engine.UpdateAsync);
+        Async("PollWorkflowExecutionUpdate", PollWorkflowExecutionUpdateRequest.Parser, engine.PollUpdateAsync);
 
         Async("PollWorkflowTaskQueue", PollWorkflowTaskQueueRequest.Parser, engine.PollWorkflowTaskAsync);
         Unary("RespondWorkflowTaskCompleted", RespondWorkflowTaskCompletedRequest.Parser, engine.CompleteWorkflowTask);

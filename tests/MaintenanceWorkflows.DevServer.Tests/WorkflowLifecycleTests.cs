@@ -264,6 +264,29 @@ public sealed class WorkflowLifecycleTests
     }
 
     [Fact]
+    public async Task WorkflowTaskFailure_KeepsFailing_OnlyFirstAttemptWrittenToHistory()
+    {
+        var queue = Unique.Queue("wft-transient");
+        using var worker = new TemporalWorker(Client, new TemporalWorkerOptions(queue).AddWorkflow<FlakyTaskWorkflow>());
+        await worker.ExecuteAsync(async () =>
+        {
+            // Attempts after the first are not reported by the worker: they end by timeout, hence the short task timeout.
+            var handle = await Client.StartWorkflowAsync(
+                (FlakyTaskWorkflow wf) => wf.RunAsync(new FlakyTaskInput(3)),
+                new(Unique.Id("wft-transient"), queue) { TaskTimeout = TimeSpan.FromSeconds(1) });
+            Assert.True((await handle.GetResultAsync()).Attempts >= 4);
+            var events = (await handle.FetchHistoryAsync()).Events;
+            Assert.Single(events, e => e.EventType is EventType.WorkflowTaskFailed or EventType.WorkflowTaskTimedOut);
+            var attempts = events.Where(e => e.EventType == EventType.WorkflowTaskScheduled)
+                .Select(e => e.WorkflowTaskScheduledEventAttributes.Attempt).ToList();
+            Assert.Equal(2, attempts.Count);
+            Assert.Equal(1, attempts[0]);
+            Assert.True(attempts[1] >= 4, $"the completed attempt is {attempts[1]}");
+            Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.EventId));
+        });
+    }
+
+    [Fact]
     public async Task History_PagedWithSmallPages_ContiguousAndComplete()
     {
         var queue = Unique.Queue("paging");
