@@ -25,6 +25,7 @@ public partial class MaintenanceWindowWorkflow
     private readonly List<AcknowledgementRecord> acknowledgements = [];
     private readonly List<CheckResult> preChecks = [];
     private readonly List<CheckResult> rollbackVerification = [];
+    private readonly List<CheckResult> latestChecks = [];
     private readonly List<StepRecord> stepRecords = [];
     private readonly List<CompensationRecord> compensationRecords = [];
     private readonly List<NoticeRecord> notices = [];
@@ -301,7 +302,14 @@ public partial class MaintenanceWindowWorkflow
     private async Task<IReadOnlyList<CheckResult>> RunChecksAsync(IReadOnlyList<PlanCheck> checks, CancellationToken ct)
     {
         var tasks = checks.Select(c => c is FreezeCheck freeze ? CheckFreezeAsync(freeze, ct) : PlanActivities.RunCheckAsync(WindowId, c, ct)).ToList();
-        return await Workflow.WhenAllAsync(tasks);
+        var results = await Workflow.WhenAllAsync(tasks);
+        foreach (var result in results)
+        {
+            // Automated checklist items show the latest outcome of their check, pre or verify.
+            latestChecks.RemoveAll(r => r.CheckId == result.CheckId);
+            latestChecks.Add(result);
+        }
+        return results;
     }
 
     /// <summary>The policy's freezes first (deterministic, from the input), then the named external flag if any.</summary>
@@ -600,7 +608,7 @@ public partial class MaintenanceWindowWorkflow
             }
         }
 
-        var verifyChecks = plan.Checks.Where(c => c.RunsVerify && c is not LambdaAliasCheck).ToList();
+        var verifyChecks = RollbackChecks();
         waitingFor = "verification of the rollback";
         rollbackVerification.AddRange(await RunChecksAsync(verifyChecks, detached.Token));
         var stillFailing = verifyChecks.Zip(rollbackVerification).Where(p => p.First.Blocking && !p.Second.Passed).Select(p => $"{p.First.Id}: {p.Second.Message}").ToList();
@@ -638,6 +646,18 @@ public partial class MaintenanceWindowWorkflow
         });
         return failed;
     }
+
+    /// <summary>
+    /// What "back to the previous state" means: the pre checks that describe the system before the change
+    /// (alias parity with the old version, status endpoints), plus the verify checks that test health without
+    /// asserting the new version (routes, keys, smoke invoke). Checks that expect the new version, the email
+    /// quota and change freezes say nothing about a rollback.
+    /// </summary>
+    private List<PlanCheck> RollbackChecks() => plan.Checks
+        .Where(c => c.RunsPre
+            ? c is LambdaAliasCheck or HttpStatusCheck or HttpJsonCheck
+            : c is HttpStatusCheck or HttpJsonCheck { Expect.Count: 0 } or LambdaInvokeCheck)
+        .ToList();
 
     /// <summary>Enforces the window end while work runs: extend, roll back or notify, as the policy says.</summary>
     private async Task WatchOverrunAsync()
@@ -782,7 +802,7 @@ public partial class MaintenanceWindowWorkflow
     {
         if (item.Check is { } checkId)
         {
-            var result = preChecks.LastOrDefault(r => r.CheckId == checkId);
+            var result = latestChecks.LastOrDefault(r => r.CheckId == checkId);
             return new() { Id = item.Id, Text = item.Text, Phase = item.Phase, Blocking = item.Blocking, Check = checkId, Done = result?.Passed ?? false, By = result is null ? null : "automated", At = result?.CheckedAt };
         }
         var ack = acknowledgements.LastOrDefault(a => string.Equals(a.Item, item.Id, StringComparison.OrdinalIgnoreCase));

@@ -14,6 +14,9 @@ public sealed class LocalChatWebhooks : IAsyncDisposable
 
     public ConcurrentDictionary<string, JsonElement> Received { get; } = new();
 
+    /// <summary>Raised for every message a hook accepts, with the hook id (the demo prints them).</summary>
+    public event Action<string, JsonElement>? Posted;
+
     public static async Task<LocalChatWebhooks> StartAsync()
     {
         var fake = new LocalChatWebhooks();
@@ -23,6 +26,7 @@ public sealed class LocalChatWebhooks : IAsyncDisposable
             {
                 using var body = await JsonDocument.ParseAsync(c.Request.Body);
                 fake.Received[id] = body.RootElement.Clone();
+                fake.Posted?.Invoke(id, fake.Received[id]);
                 return body.RootElement.TryGetProperty("content", out _) ? Results.NoContent() : Results.Text("ok");
             });
             app.MapPost("/broken/{id}", () => Results.Text("internal_error", statusCode: 500));

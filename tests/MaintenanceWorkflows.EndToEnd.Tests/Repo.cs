@@ -1,0 +1,21 @@
+namespace MaintenanceWorkflows.EndToEnd.Tests;
+
+/// <summary>Paths inside the repository the tests run from.</summary>
+internal static class Repo
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "MaintenanceWorkflows.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"MaintenanceWorkflows.sln not found above {AppContext.BaseDirectory}");
+    }
+}

@@ -1,0 +1,93 @@
+using MaintenanceWorkflows.DevServer;
+using MaintenanceWorkflows.DevServer.Testing;
+using MaintenanceWorkflows.Sandbox;
+using MaintenanceWorkflows.Starter.Commands;
+using MaintenanceWorkflows.Starter.Demo;
+using MaintenanceWorkflows.Workflows;
+using MaintenanceWorkflows.Workflows.Plans;
+using Microsoft.Extensions.Hosting;
+using Temporalio.Client;
+
+namespace MaintenanceWorkflows.EndToEnd.Tests.Windows;
+
+/// <summary>
+/// One test's world: a time-skipping devserver, the sandbox stand-ins and the production worker host
+/// (real activities) on a task queue of its own, plus the example policy and plans.
+/// </summary>
+public sealed class WindowHarness : IAsyncDisposable
+{
+    private IHost? worker;
+
+    private WindowHarness(DevServerWorkflowEnvironment env, SandboxWorld world, MaintenancePolicy policy)
+    {
+        Env = env;
+        World = world;
+        Policy = policy;
+    }
+
+    public DevServerWorkflowEnvironment Env { get; }
+
+    public SandboxWorld World { get; }
+
+    public MaintenancePolicy Policy { get; }
+
+    public string TaskQueue { get; } = $"windows-{Guid.NewGuid():N}";
+
+    public ITemporalClient Client => Env.Client;
+
+    public static async Task<WindowHarness> StartAsync()
+    {
+        var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true });
+        var world = await SandboxWorld.StartAsync();
+        var harness = new WindowHarness(env, world, PlanYaml.LoadPolicyFile(Repo.Path("examples", "policy.yaml")));
+        await harness.StartWorkerAsync();
+        return harness;
+    }
+
+    public async Task StartWorkerAsync() =>
+        worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(World, Env.Server.Target, TaskQueue, registerSearchAttributes: false));
+
+    public async Task StopWorkerAsync()
+    {
+        if (worker is { } running)
+        {
+            worker = null;
+            await running.StopAsync();
+            running.Dispose();
+        }
+    }
+
+    /// <summary>An example plan with a unique id, moved to the earliest start the policy allows from the server's "now".</summary>
+    public async Task<MaintenancePlan> PlanAsync(string example, DateTimeOffset? notBefore = null)
+    {
+        var now = new DateTimeOffset(await Env.GetCurrentTimeAsync(), TimeSpan.Zero);
+        var plan = PlanYaml.LoadPlanFile(Repo.Path("examples", example), now);
+        plan = plan with { Id = $"{plan.Id}-{Guid.NewGuid():N}"[..(plan.Id.Length + 9)] };
+        var start = CalendarRules.EarliestLegalStart(plan, Policy, now, notBefore)
+            ?? throw new InvalidOperationException($"no legal start for {example} after {now:u}");
+        return plan with { Window = plan.Window with { Start = start, End = start + plan.Window.Duration } };
+    }
+
+    public Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> ScheduleAsync(MaintenancePlan plan) =>
+        ScheduleCommand.StartAsync(Client, TaskQueue, plan, Policy, "end-to-end test");
+
+    /// <summary>Acknowledges every manual checklist item, as the operators on the window would.</summary>
+    public static async Task AcknowledgeChecklistAsync(WorkflowHandle handle, MaintenancePlan plan, string by = "ops-lead")
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        foreach (var item in plan.Checklist.Where(i => !i.IsAutomated))
+        {
+            await handle.SignalAsync(WindowHandlers.Acknowledge, [new Acknowledgement { Item = item.Id, By = by, Note = "done" }]);
+        }
+    }
+
+    public static Task ApproveAsync(WorkflowHandle handle, string approver = "T-JOSH", string? comment = "approved in test") =>
+        handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = approver, Comment = comment }]);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopWorkerAsync();
+        await World.DisposeAsync();
+        await Env.ShutdownAsync();
+    }
+}

@@ -1,0 +1,69 @@
+using MaintenanceWorkflows.Sandbox;
+using MaintenanceWorkflows.Sandbox.Status;
+using MaintenanceWorkflows.Workflows;
+using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
+
+namespace MaintenanceWorkflows.EndToEnd.Tests.Windows;
+
+/// <summary>Whole windows: real worker and activities, devserver with time skipping, sandbox targets.</summary>
+public sealed class WindowLifecycleTests
+{
+    [Fact]
+    public async Task Run_ApprovedHealthyPromotion_CompletesAndMovesTheAlias()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        var handle = await harness.ScheduleAsync(plan);
+        await WindowHarness.ApproveAsync(handle);
+        await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
+
+        var report = await handle.GetResultAsync();
+
+        Assert.Equal(WindowPhase.Completed, report.Outcome);
+        Assert.Equal("40", harness.World.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion);
+        Assert.Equal(
+            [WindowPhase.Scheduled, WindowPhase.NoticeSent, WindowPhase.PreChecks, WindowPhase.InProgress, WindowPhase.Verifying, WindowPhase.Completed],
+            report.Phases.Select(p => p.Phase));
+        var step = Assert.Single(report.Steps);
+        Assert.Equal("prod: 39 -> 40", step.Detail);
+        Assert.All(report.PreChecks, c => Assert.True(c.Passed, $"{c.CheckId}: {c.Message}"));
+        Assert.NotNull(report.Verification);
+        Assert.Null(report.Verification.Trigger);
+        Assert.Equal(10, report.Verification.RoundsRun);
+        Assert.Empty(report.Compensations);
+
+        // The 24-hour notice passed on the virtual clock: notice a day before the start, work at the start.
+        var notice = Assert.Single(report.Notices, n => n.Kind == NoticeKind.PreMaintenance);
+        Assert.Equal(plan.Window.Start - TimeSpan.FromHours(24), notice.At, TimeSpan.FromMinutes(1));
+        Assert.True(report.ExecutionStartedAt >= plan.Window.Start);
+        Assert.All(notice.Deliveries, d => Assert.Equal(DeliveryStatus.Delivered, d.Status));
+        var incident = Assert.Single(harness.World.StatusPage.Incidents.Values);
+        Assert.Equal(["scheduled", "scheduled", "scheduled", "in_progress", "completed"], incident.StatusHistory);
+    }
+
+    [Fact]
+    public async Task Run_PromotedVersionCrashLoops_RollsBackToThePreviousVersion()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        harness.World.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion = "40";
+        harness.World.Service.Break("41", VersionFault.BadGateway);
+        var plan = await harness.PlanAsync("lambda-v41-promotion.yaml");
+        var handle = await harness.ScheduleAsync(plan);
+        await WindowHarness.ApproveAsync(handle);
+        await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
+
+        var report = await handle.GetResultAsync();
+
+        Assert.True(report.Outcome == WindowPhase.RolledBack, report.Summary);
+        Assert.Equal("40", harness.World.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion);
+        Assert.Contains(report.Phases, p => p.Phase == WindowPhase.RollingBack);
+        Assert.NotNull(report.Verification?.Trigger);
+        var undo = Assert.Single(report.Compensations);
+        Assert.Equal(CompensationOutcome.Undone, undo.Outcome);
+        Assert.Equal("prod: 41 -> 40", undo.Detail);
+        Assert.NotEmpty(report.RollbackVerification);
+        Assert.All(report.RollbackVerification, c => Assert.True(c.Passed, $"{c.CheckId}: {c.Message}"));
+        Assert.Contains(report.Notices, n => n.Kind == NoticeKind.Rollback);
+    }
+}
