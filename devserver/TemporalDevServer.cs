@@ -121,18 +121,8 @@ public sealed class TemporalDevServer : IAsyncDisposable
     public Task SleepUntilAsync(DateTime utc, CancellationToken ct = default) => clock.SleepUntilAsync(utc, ct);
 
     /// <summary>Same as UnlockTimeSkippingWithSleep: unlock, sleep <paramref name="duration"/> of server time, lock again.</summary>
-    public async Task UnlockTimeSkippingWithSleepAsync(TimeSpan duration, CancellationToken ct = default)
-    {
-        clock.UnlockTimeSkipping();
-        try
-        {
-            await SleepAsync(duration, ct);
-        }
-        finally
-        {
-            clock.LockTimeSkipping();
-        }
-    }
+    public Task UnlockTimeSkippingWithSleepAsync(TimeSpan duration, CancellationToken ct = default) =>
+        clock.SleepUnlockedUntilAsync(clock.UtcNow + duration, ct);
 
     public async ValueTask DisposeAsync()
     {

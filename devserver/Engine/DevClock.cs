@@ -133,6 +133,35 @@ public sealed class DevClock : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Unlocks time skipping until (virtual) time reaches <paramref name="until"/>, then locks it again. The
+    /// lock is retaken inside the timer callback, on the clock loop, so time cannot jump past
+    /// <paramref name="until"/> to a later timer between the wake-up and the re-lock.
+    /// </summary>
+    public async Task SleepUnlockedUntilAsync(DateTime until, CancellationToken ct)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var timer = Schedule(until, () =>
+        {
+            LockTimeSkipping();
+            reached.TrySetResult();
+        });
+        UnlockTimeSkipping();
+        try
+        {
+            await reached.Task.WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            if (timer.Cancel())
+            {
+                // The callback will never run, so the lock it would have retaken is retaken here.
+                LockTimeSkipping();
+            }
+            throw;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();
@@ -226,7 +255,8 @@ public sealed class ClockTimer
 
     public bool Cancelled => Volatile.Read(ref state) == 2;
 
-    public void Cancel() => Interlocked.CompareExchange(ref state, 2, 0);
+    /// <summary>Cancels the timer; true when it had not fired (and now never will).</summary>
+    public bool Cancel() => Interlocked.CompareExchange(ref state, 2, 0) == 0;
 
     internal void Fire()
     {
