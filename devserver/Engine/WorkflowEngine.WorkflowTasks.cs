@@ -468,6 +468,18 @@ public sealed partial class WorkflowEngine
     /// <summary>Writes a command's events; returns true when they need a new workflow task.</summary>
     private bool ApplyCommand(WorkflowRun run, Command command, long completedEventId)
     {
+        var firstEvent = run.History.Count;
+        var needsTask = ApplyCommandEvents(run, command, completedEventId);
+        // Like Temporal, the command's user metadata (the SDK's activity/timer summaries) rides on its event.
+        if (command.UserMetadata is { } metadata && run.History.Count > firstEvent)
+        {
+            run.History[firstEvent].UserMetadata = metadata.Clone();
+        }
+        return needsTask;
+    }
+
+    private bool ApplyCommandEvents(WorkflowRun run, Command command, long completedEventId)
+    {
         switch (command.CommandType)
         {
             case CommandType.ScheduleActivityTask:

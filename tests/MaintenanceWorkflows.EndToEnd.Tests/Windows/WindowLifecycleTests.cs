@@ -3,6 +3,7 @@ using MaintenanceWorkflows.Sandbox.Status;
 using MaintenanceWorkflows.Workflows;
 using MaintenanceWorkflows.Workflows.Contracts;
 using MaintenanceWorkflows.Workflows.Plans;
+using Temporalio.Converters;
 
 namespace MaintenanceWorkflows.EndToEnd.Tests.Windows;
 
@@ -38,6 +39,15 @@ public sealed class WindowLifecycleTests
         Assert.Equal(plan.Window.Start - TimeSpan.FromHours(24), notice.At, TimeSpan.FromMinutes(1));
         Assert.True(report.ExecutionStartedAt >= plan.Window.Start);
         Assert.All(notice.Deliveries, d => Assert.Equal(DeliveryStatus.Delivered, d.Status));
+        // Activity summaries travel into the history, where postmortems and the Temporal UI read them.
+        var history = await handle.FetchHistoryAsync();
+        var summaries = history.Events
+            .Where(e => e.ActivityTaskScheduledEventAttributes is not null && e.UserMetadata?.Summary is not null)
+            .Select(e => DataConverter.Default.PayloadConverter.ToValue<string>(e.UserMetadata.Summary))
+            .ToList();
+        Assert.Contains("step promote-prod", summaries);
+        Assert.Contains("notice pre-maintenance", summaries);
+
         var incident = Assert.Single(harness.World.StatusPage.Incidents.Values);
         Assert.Equal(["scheduled", "scheduled", "scheduled", "in_progress", "completed"], incident.StatusHistory);
     }
