@@ -8,6 +8,9 @@ namespace MaintenanceWorkflows.DevServer.Engine;
 public interface IWorkflowStore
 {
     void RunChanged(WorkflowRun run);
+
+    /// <summary>A namespace's custom search attributes changed (called with the engine lock held).</summary>
+    void SearchAttributesChanged(string ns, IReadOnlyDictionary<string, Temporalio.Api.Enums.V1.IndexedValueType> custom);
 }
 
 /// <summary>The default: the engine's own dictionaries are the store.</summary>
@@ -16,5 +19,10 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
     public void RunChanged(WorkflowRun run)
     {
         // Nothing to write: state lives in the engine's memory for the process lifetime.
+    }
+
+    public void SearchAttributesChanged(string ns, IReadOnlyDictionary<string, Temporalio.Api.Enums.V1.IndexedValueType> custom)
+    {
+        // Nothing to write, as above.
     }
 }

@@ -133,6 +133,11 @@ public sealed partial class WorkflowEngine
     {
         var nsState = RequireNamespace(args.Namespace);
         Validate(args);
+        var searchAttributeProblem = nsState.SearchAttributes.Normalize(args.SearchAttributes, out var searchAttributes);
+        if (searchAttributeProblem != null)
+        {
+            throw GrpcException.InvalidArgument(searchAttributeProblem);
+        }
         if (nsState.Workflows.TryGetValue(args.WorkflowId, out var runs))
         {
             var current = runs[^1];
@@ -215,7 +220,7 @@ public sealed partial class WorkflowEngine
             RetryPolicy = args.RetryPolicy,
             CronSchedule = args.CronSchedule,
             Memo = args.Memo,
-            SearchAttributes = args.SearchAttributes,
+            SearchAttributes = args.SearchAttributes == null ? null : searchAttributes,
             Header = args.Header,
             FirstWorkflowTaskBackoff = ToDuration(startDelay),
             WorkflowId = args.WorkflowId,
@@ -238,10 +243,7 @@ public sealed partial class WorkflowEngine
         {
             run.Memo.Fields.Add(args.Memo.Fields);
         }
-        if (args.SearchAttributes != null)
-        {
-            run.SearchAttributes.IndexedFields.Add(args.SearchAttributes.IndexedFields);
-        }
+        run.UpsertSearchAttributes(searchAttributes);
         runs.Add(run);
         runsById[runId] = run;
         logger.LogDebug(

@@ -208,22 +208,7 @@ public sealed partial class WorkflowEngine
         lock (gate)
         {
             var run = FindRun(req.Namespace, req.Execution);
-            var info = new WorkflowExecutionInfo
-            {
-                Execution = run.Execution,
-                Type = run.Start.WorkflowType,
-                StartTime = Timestamp.FromDateTime(run.StartTime),
-                CloseTime = run.CloseTime is { } closed ? Timestamp.FromDateTime(closed) : null,
-                Status = run.Status,
-                HistoryLength = run.History.Count,
-                ExecutionTime = Timestamp.FromDateTime(run.ExecutionTime),
-                Memo = run.Memo.Clone(),
-                SearchAttributes = run.SearchAttributes.Clone(),
-                TaskQueue = run.Start.TaskQueue.Name,
-                StateTransitionCount = run.History.Count,
-                HistorySizeBytes = run.History.Sum(e => (long)e.CalculateSize()),
-                FirstRunId = run.Start.FirstExecutionRunId,
-            };
+            var info = ExecutionInfo(run);
             var response = new DescribeWorkflowExecutionResponse
             {
                 ExecutionConfig = new WorkflowExecutionConfig

@@ -384,7 +384,7 @@ public sealed partial class WorkflowEngine
         or CommandType.ContinueAsNewWorkflowExecution;
 
     /// <summary>Checks every command before any is applied, so a bad completion changes nothing but the task.</summary>
-    private static string? ValidateCommands(WorkflowRun run, IList<Command> commands, out WorkflowTaskFailedCause cause)
+    private string? ValidateCommands(WorkflowRun run, IList<Command> commands, out WorkflowTaskFailedCause cause)
     {
         var activityIds = run.Activities.Values.Select(a => a.ActivityId).ToHashSet(StringComparer.Ordinal);
         var timerIds = run.Timers.Keys.ToHashSet(StringComparer.Ordinal);
@@ -449,11 +449,19 @@ public sealed partial class WorkflowEngine
                         return $"command {i}: ProtocolMessage needs the message_id of a message in the completion";
                     }
                     break;
+                case CommandType.UpsertWorkflowSearchAttributes:
+                    cause = WorkflowTaskFailedCause.BadSearchAttributes;
+                    var problem = namespaces[run.Namespace].SearchAttributes.Normalize(
+                        command.UpsertWorkflowSearchAttributesCommandAttributes?.SearchAttributes, out _);
+                    if (problem != null)
+                    {
+                        return $"command {i}: UpsertWorkflowSearchAttributes: {problem}";
+                    }
+                    break;
                 case CommandType.CompleteWorkflowExecution:
                 case CommandType.FailWorkflowExecution:
                 case CommandType.CancelWorkflowExecution:
                 case CommandType.RecordMarker:
-                case CommandType.UpsertWorkflowSearchAttributes:
                 case CommandType.ModifyWorkflowProperties:
                     break;
                 default:
@@ -568,7 +576,8 @@ public sealed partial class WorkflowEngine
                     WorkflowTaskCompletedEventId = completedEventId,
                 };
                 Append(run, upserted);
-                MergePayloads(run.SearchAttributes.IndexedFields, upsert.SearchAttributes?.IndexedFields);
+                namespaces[run.Namespace].SearchAttributes.Normalize(upsert.SearchAttributes, out var normalized);
+                run.UpsertSearchAttributes(normalized);
                 return false;
             case CommandType.ModifyWorkflowProperties:
                 var modify = command.ModifyWorkflowPropertiesCommandAttributes;

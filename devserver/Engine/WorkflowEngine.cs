@@ -198,9 +198,15 @@ public sealed partial class WorkflowEngine
 
 public sealed class NamespaceState
 {
-    public NamespaceState(string name) => Name = name;
+    public NamespaceState(string name)
+    {
+        Name = name;
+        SearchAttributes = new Visibility.SearchAttributeRegistry(name);
+    }
 
     public string Name { get; }
+
+    public Visibility.SearchAttributeRegistry SearchAttributes { get; }
 
     public string Id { get; } = Guid.NewGuid().ToString();
 

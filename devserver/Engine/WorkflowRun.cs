@@ -54,7 +54,11 @@ public sealed class WorkflowRun
 
     public Memo Memo { get; } = new();
 
+    /// <summary>Search attribute payloads as stored (typed: each carries <c>type</c> metadata).</summary>
     public SearchAttributes SearchAttributes { get; } = new();
+
+    /// <summary>The same values decoded, for list filters.</summary>
+    public Dictionary<string, object> SearchAttributeValues { get; } = new(StringComparer.Ordinal);
 
     /// <summary>True until a start delay elapses: events are recorded but no workflow task is scheduled.</summary>
     public bool AwaitingFirstTask { get; set; }
@@ -90,6 +94,25 @@ public sealed class WorkflowRun
     public HistoryEvent? CloseEvent => IsRunning || History.Count == 0 ? null : History[^1];
 
     public static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Applies typed search attribute values; an unset value removes the attribute.</summary>
+    public void UpsertSearchAttributes(SearchAttributes typed)
+    {
+        foreach (var (name, payload) in typed.IndexedFields)
+        {
+            var value = Visibility.SearchAttributeRegistry.DecodeTyped(payload);
+            if (value == null)
+            {
+                SearchAttributes.IndexedFields.Remove(name);
+                SearchAttributeValues.Remove(name);
+            }
+            else
+            {
+                SearchAttributes.IndexedFields[name] = payload;
+                SearchAttributeValues[name] = value;
+            }
+        }
+    }
 }
 
 public sealed class WorkflowTaskState

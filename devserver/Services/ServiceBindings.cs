@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using MaintenanceWorkflows.DevServer.Engine;
 using MaintenanceWorkflows.DevServer.Grpc;
 using Temporalio.Api.Namespace.V1;
+using Temporalio.Api.OperatorService.V1;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.TestService.V1;
 using Temporalio.Api.WorkflowService.V1;
@@ -13,6 +14,7 @@ internal static class ServiceBindings
 {
     public const string WorkflowService = "temporal.api.workflowservice.v1.WorkflowService";
     public const string TestService = "temporal.api.testservice.v1.TestService";
+    public const string OperatorService = "temporal.api.operatorservice.v1.OperatorService";
 
     /// <summary>What this server reports as its version in GetSystemInfo.</summary>
     public const string ServerVersion = "1.27.0";
@@ -21,6 +23,19 @@ internal static class ServiceBindings
     {
         RegisterWorkflowService(router, engine);
         RegisterTestService(router, engine.Clock);
+        RegisterOperatorService(router, engine);
+    }
+
+    private static void RegisterOperatorService(GrpcRouter router, WorkflowEngine engine)
+    {
+        void Unary<TReq, TResp>(string method, Google.Protobuf.MessageParser<TReq> parser, Func<TReq, TResp> handler)
+            where TReq : Google.Protobuf.IMessage<TReq>
+            where TResp : Google.Protobuf.IMessage<TResp> =>
+            router.Register(OperatorService, method, parser, (req, _) => Task.FromResult(handler(req)));
+
+        Unary("AddSearchAttributes", AddSearchAttributesRequest.Parser, engine.AddSearchAttributes);
+        Unary("RemoveSearchAttributes", RemoveSearchAttributesRequest.Parser, engine.RemoveSearchAttributes);
+        Unary("ListSearchAttributes", ListSearchAttributesRequest.Parser, engine.ListSearchAttributes);
     }
 
     private static void RegisterWorkflowService(GrpcRouter router, WorkflowEngine engine)
@@ -49,7 +64,7 @@ internal static class ServiceBindings
                 UpsertMemo = true,
                 EagerWorkflowStart = false,
                 SdkMetadata = true,
-                CountGroupByExecutionStatus = false,
+                CountGroupByExecutionStatus = true,
                 Nexus = false,
             },
         });
@@ -80,6 +95,9 @@ internal static class ServiceBindings
         Unary("DescribeWorkflowExecution", DescribeWorkflowExecutionRequest.Parser, engine.Describe);
         Async("GetWorkflowExecutionHistory", GetWorkflowExecutionHistoryRequest.Parser, engine.GetHistoryAsync);
         Async("QueryWorkflow", QueryWorkflowRequest.Parser, engine.QueryAsync);
+        Unary("ListWorkflowExecutions", ListWorkflowExecutionsRequest.Parser, engine.ListWorkflows);
+        Unary("ScanWorkflowExecutions", ScanWorkflowExecutionsRequest.Parser, engine.ScanWorkflows);
+        Unary("CountWorkflowExecutions", CountWorkflowExecutionsRequest.Parser, engine.CountWorkflows);
         Async("UpdateWorkflowExecution", UpdateWorkflowExecutionRequest.Parser, engine.UpdateAsync);
         Async("PollWorkflowExecutionUpdate", PollWorkflowExecutionUpdateRequest.Parser, engine.PollUpdateAsync);
 

@@ -1,3 +1,4 @@
+using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 
 namespace MaintenanceWorkflows.DevServer.Tests;
@@ -16,6 +17,12 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         server = await TemporalDevServer.StartAsync(new DevServerOptions { Namespaces = ["other"] });
         client = await TemporalClient.ConnectAsync(new(server.Target));
+        // Tests upsert "Phase"; like a real server, the devserver refuses unregistered attributes.
+        await client.OperatorService.AddSearchAttributesAsync(new()
+        {
+            Namespace = "default",
+            SearchAttributes = { [Workflows.PropertiesWorkflow.Phase.Name] = IndexedValueType.Keyword },
+        });
     }
 
     public async Task DisposeAsync()
