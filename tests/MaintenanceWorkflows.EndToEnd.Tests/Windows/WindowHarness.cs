@@ -45,7 +45,7 @@ public sealed class WindowHarness : IAsyncDisposable
     }
 
     public async Task StartWorkerAsync() =>
-        worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(World, Env.Server.Target, TaskQueue, registerSearchAttributes: false));
+        worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(World, Env.Server.Target, TaskQueue));
 
     public async Task StopWorkerAsync()
     {
