@@ -22,6 +22,7 @@ public static class StarterCli
         root.Subcommands.Add(ExtendWindowCommand.Create(output, error));
         root.Subcommands.Add(StatusCommand.Create(output, error));
         root.Subcommands.Add(ListCommand.Create(output, error));
+        root.Subcommands.Add(PostmortemCommand.Create(output, error));
         root.Options.Add(Connection.AddressOption);
         root.Options.Add(Connection.NamespaceOption);
         return root;
