@@ -129,7 +129,8 @@ public sealed partial class WorkflowEngine
         }
     }
 
-    private (WorkflowRun Run, bool Started) StartLocked(StartArgs args, HistoryEvent? signal)
+    private (WorkflowRun Run, bool Started) StartLocked(
+        StartArgs args, HistoryEvent? signal, (WorkflowRun Run, long InitiatedEventId)? parent = null)
     {
         var nsState = RequireNamespace(args.Namespace);
         Validate(args);
@@ -205,6 +206,11 @@ public sealed partial class WorkflowEngine
             taskTimeout = DefaultWorkflowTaskTimeout;
         }
         var startDelay = FromDuration(args.StartDelay);
+        if (ParseCron(args.CronSchedule) is { } cron && startDelay == TimeSpan.Zero)
+        {
+            // A cron workflow's first run waits for the first scheduled time.
+            startDelay = cron.Next(now) - now;
+        }
         var attrs = new WorkflowExecutionStartedEventAttributes
         {
             WorkflowType = args.WorkflowType,
@@ -225,30 +231,68 @@ public sealed partial class WorkflowEngine
             FirstWorkflowTaskBackoff = ToDuration(startDelay),
             WorkflowId = args.WorkflowId,
         };
+        if (parent is var (parentRun, initiatedEventId))
+        {
+            attrs.ParentWorkflowNamespace = parentRun.Namespace;
+            attrs.ParentWorkflowNamespaceId = namespaces[parentRun.Namespace].Id;
+            attrs.ParentWorkflowExecution = parentRun.Execution;
+            attrs.ParentInitiatedEventId = initiatedEventId;
+            attrs.RootWorkflowExecution = parentRun.Start.RootWorkflowExecution ?? parentRun.Execution;
+        }
         if (executionTimeout > TimeSpan.Zero)
         {
-            attrs.WorkflowExecutionExpirationTime = Timestamp.FromDateTime(now + executionTimeout);
+            // Timeouts count from when the workflow may first run, i.e. after any start delay.
+            attrs.WorkflowExecutionExpirationTime = Timestamp.FromDateTime(now + startDelay + executionTimeout);
         }
-        var run = new WorkflowRun(args.Namespace, args.WorkflowId, runId, attrs)
+        var run = CreateRun(runs, args.Namespace, attrs, startDelay, signal, searchAttributes, args.RequestId);
+        return (run, true);
+    }
+
+    private static CronSchedule? ParseCron(string? schedule)
+    {
+        if (string.IsNullOrWhiteSpace(schedule))
+        {
+            return null;
+        }
+        try
+        {
+            return CronSchedule.Parse(schedule);
+        }
+        catch (FormatException ex)
+        {
+            throw GrpcException.InvalidArgument($"cron_schedule '{schedule}' is invalid: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Creates a run from its started-event attributes (a new workflow, a continuation or a child):
+    /// writes the started event, schedules the first task (after any delay) and arms the run's timeouts.
+    /// </summary>
+    private WorkflowRun CreateRun(
+        List<WorkflowRun> runs, string ns, WorkflowExecutionStartedEventAttributes attrs, TimeSpan startDelay,
+        HistoryEvent? signal, SearchAttributes typedSearchAttributes, string? requestId = null)
+    {
+        var now = Clock.UtcNow;
+        var run = new WorkflowRun(ns, attrs.WorkflowId, attrs.OriginalExecutionRunId, attrs)
         {
             StartTime = now,
             ExecutionTime = now + startDelay,
             AwaitingFirstTask = startDelay > TimeSpan.Zero,
         };
-        if (!string.IsNullOrEmpty(args.RequestId))
+        if (attrs.Memo != null)
         {
-            run.StartRequestIds.Add(args.RequestId);
+            run.Memo.Fields.Add(attrs.Memo.Fields);
         }
-        if (args.Memo != null)
+        run.UpsertSearchAttributes(typedSearchAttributes);
+        if (!string.IsNullOrEmpty(requestId))
         {
-            run.Memo.Fields.Add(args.Memo.Fields);
+            run.StartRequestIds.Add(requestId);
         }
-        run.UpsertSearchAttributes(searchAttributes);
         runs.Add(run);
-        runsById[runId] = run;
+        runsById[run.RunId] = run;
         logger.LogDebug(
             "Workflow {WorkflowId}/{RunId} ({Type}) started on task queue {TaskQueue}",
-            args.WorkflowId, runId, args.WorkflowType.Name, args.TaskQueue.Name);
+            run.WorkflowId, run.RunId, attrs.WorkflowType.Name, attrs.TaskQueue.Name);
 
         var started = NewEvent(EventType.WorkflowExecutionStarted);
         started.WorkflowExecutionStartedEventAttributes = attrs;
@@ -265,17 +309,18 @@ public sealed partial class WorkflowEngine
         {
             ScheduleWorkflowTask(run, 1);
         }
-        // Timeouts count from when the workflow may first run, i.e. after any start delay.
-        if (executionTimeout > TimeSpan.Zero)
+        var expiration = attrs.WorkflowExecutionExpirationTime?.ToDateTime();
+        if (expiration is { } expires)
         {
-            run.RunTimers.Add(Clock.Schedule(run.ExecutionTime + executionTimeout, () => OnWorkflowTimedOut(run)));
+            run.RunTimers.Add(Clock.Schedule(expires, () => OnWorkflowTimedOut(run, runTimeout: false)));
         }
-        if (runTimeout > TimeSpan.Zero && runTimeout != executionTimeout)
+        var runTimeout = FromDuration(attrs.WorkflowRunTimeout);
+        if (runTimeout > TimeSpan.Zero && (expiration == null || run.ExecutionTime + runTimeout < expiration))
         {
-            run.RunTimers.Add(Clock.Schedule(run.ExecutionTime + runTimeout, () => OnWorkflowTimedOut(run)));
+            run.RunTimers.Add(Clock.Schedule(run.ExecutionTime + runTimeout, () => OnWorkflowTimedOut(run, runTimeout: true)));
         }
         Commit(run);
-        return (run, true);
+        return run;
     }
 
     private static void Validate(StartArgs args)
@@ -343,7 +388,11 @@ public sealed partial class WorkflowEngine
         }
     }
 
-    private void OnWorkflowTimedOut(WorkflowRun run)
+    /// <summary>
+    /// The execution timeout ends the whole chain; a run timeout may lead to a retry or the next cron
+    /// run, as a failure would.
+    /// </summary>
+    private void OnWorkflowTimedOut(WorkflowRun run, bool runTimeout)
     {
         lock (gate)
         {
@@ -351,9 +400,19 @@ public sealed partial class WorkflowEngine
             {
                 return;
             }
-            var evt = NewEvent(EventType.WorkflowExecutionTimedOut);
-            evt.WorkflowExecutionTimedOutEventAttributes = new() { RetryState = RetryState.Timeout };
-            ForceClose(run, evt, WorkflowExecutionStatus.TimedOut);
+            var failure = new Failure { Message = "workflow timed out", TimeoutFailureInfo = new() { TimeoutType = TimeoutType.StartToClose } };
+            var retryState = RetryState.Timeout;
+            var next = runTimeout ? NextRunAfter(run, WorkflowExecutionStatus.TimedOut, failure, result: null, out retryState) : null;
+            ForceClose(run, WorkflowExecutionStatus.TimedOut, next, newRunId =>
+            {
+                var evt = NewEvent(EventType.WorkflowExecutionTimedOut);
+                evt.WorkflowExecutionTimedOutEventAttributes = new()
+                {
+                    RetryState = retryState,
+                    NewExecutionRunId = newRunId,
+                };
+                return evt;
+            });
             Commit(run);
         }
     }
@@ -362,7 +421,10 @@ public sealed partial class WorkflowEngine
     /// Closes a run from outside the workflow (terminate, timeout): a started workflow task is
     /// failed first and buffered events are written, so the history stays well formed.
     /// </summary>
-    private void ForceClose(WorkflowRun run, HistoryEvent closeEvent, WorkflowExecutionStatus status)
+    private void ForceClose(WorkflowRun run, HistoryEvent closeEvent, WorkflowExecutionStatus status) =>
+        ForceClose(run, status, next: null, _ => closeEvent);
+
+    private void ForceClose(WorkflowRun run, WorkflowExecutionStatus status, Continuation? next, Func<string, HistoryEvent> closeEvent)
     {
         var task = run.WorkflowTask;
         // A started transient or speculative task leaves no trace, as its failure would not either.
@@ -380,8 +442,27 @@ public sealed partial class WorkflowEngine
             Append(run, failed);
         }
         FlushBuffered(run);
-        Append(run, closeEvent);
+        CloseWith(run, status, next, closeEvent);
+    }
+
+    /// <summary>
+    /// Writes the close event and closes the run; when the chain goes on (continue-as-new, retry,
+    /// cron) the next run starts at once, otherwise a parent learns how its child ended.
+    /// </summary>
+    private void CloseWith(WorkflowRun run, WorkflowExecutionStatus status, Continuation? next, Func<string, HistoryEvent> closeEvent)
+    {
+        var newRunId = next != null ? Guid.NewGuid().ToString() : string.Empty;
+        Append(run, closeEvent(newRunId));
+        var successor = next != null ? StartContinuation(run, newRunId, next) : null;
         CloseRun(run, status);
+        if (successor == null)
+        {
+            NotifyParent(run);
+        }
+        else
+        {
+            Commit(successor);
+        }
     }
 
     private void CloseRun(WorkflowRun run, WorkflowExecutionStatus status)
@@ -407,6 +488,7 @@ public sealed partial class WorkflowEngine
         }
         run.Activities.Clear();
         AbandonUpdates(run);
+        ApplyParentClosePolicy(run);
         DispatchLegacyQueries(run);
     }
 

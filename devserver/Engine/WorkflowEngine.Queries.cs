@@ -243,6 +243,17 @@ public sealed partial class WorkflowEngine
                     LastWorkerIdentity = activity.Identity,
                 });
             }
+            foreach (var child in run.Children.Values.Where(c => c.RunId != null))
+            {
+                response.PendingChildren.Add(new PendingChildExecutionInfo
+                {
+                    WorkflowId = child.WorkflowId,
+                    RunId = child.RunId,
+                    WorkflowTypeName = child.WorkflowType,
+                    InitiatedId = child.InitiatedEventId,
+                    ParentClosePolicy = child.Policy,
+                });
+            }
             if (run.WorkflowTask is { } task)
             {
                 response.PendingWorkflowTask = new PendingWorkflowTaskInfo

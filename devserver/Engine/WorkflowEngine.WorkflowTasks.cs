@@ -272,7 +272,11 @@ public sealed partial class WorkflowEngine
             if (run.IsRunning)
             {
                 needsNewTask |= FlushBuffered(run) > 0 || req.ForceCreateNewWorkflowTask;
-                if (needsNewTask)
+            }
+            RunAfterCommands();
+            if (run.IsRunning)
+            {
+                if (needsNewTask && run.WorkflowTask == null)
                 {
                     ScheduleWorkflowTask(run, 1);
                 }
@@ -449,6 +453,16 @@ public sealed partial class WorkflowEngine
                         return $"command {i}: ProtocolMessage needs the message_id of a message in the completion";
                     }
                     break;
+                case CommandType.ContinueAsNewWorkflowExecution:
+                case CommandType.StartChildWorkflowExecution:
+                case CommandType.SignalExternalWorkflowExecution:
+                case CommandType.RequestCancelExternalWorkflowExecution:
+                    var chainProblem = ValidateChainCommand(run, command, out cause);
+                    if (chainProblem != null)
+                    {
+                        return $"command {i}: {chainProblem}";
+                    }
+                    break;
                 case CommandType.UpsertWorkflowSearchAttributes:
                     cause = WorkflowTaskFailedCause.BadSearchAttributes;
                     var problem = namespaces[run.Namespace].SearchAttributes.Normalize(
@@ -524,35 +538,59 @@ public sealed partial class WorkflowEngine
                 Append(run, canceled);
                 return false;
             case CommandType.CompleteWorkflowExecution:
-                var complete = NewEvent(EventType.WorkflowExecutionCompleted);
-                complete.WorkflowExecutionCompletedEventAttributes = new()
+                var result = command.CompleteWorkflowExecutionCommandAttributes?.Result;
+                var afterCompletion = NextRunAfter(run, WorkflowExecutionStatus.Completed, failure: null, result, out _);
+                CloseWith(run, WorkflowExecutionStatus.Completed, afterCompletion, newRunId =>
                 {
-                    Result = command.CompleteWorkflowExecutionCommandAttributes?.Result,
-                    WorkflowTaskCompletedEventId = completedEventId,
-                };
-                Append(run, complete);
-                CloseRun(run, WorkflowExecutionStatus.Completed);
+                    var complete = NewEvent(EventType.WorkflowExecutionCompleted);
+                    complete.WorkflowExecutionCompletedEventAttributes = new()
+                    {
+                        Result = result,
+                        WorkflowTaskCompletedEventId = completedEventId,
+                        NewExecutionRunId = newRunId,
+                    };
+                    return complete;
+                });
                 return false;
             case CommandType.FailWorkflowExecution:
-                var fail = NewEvent(EventType.WorkflowExecutionFailed);
-                fail.WorkflowExecutionFailedEventAttributes = new()
+                var failure = command.FailWorkflowExecutionCommandAttributes?.Failure ?? new Failure { Message = "workflow failed" };
+                var afterFailure = NextRunAfter(run, WorkflowExecutionStatus.Failed, failure, result: null, out var failureRetryState);
+                CloseWith(run, WorkflowExecutionStatus.Failed, afterFailure, newRunId =>
                 {
-                    Failure = command.FailWorkflowExecutionCommandAttributes?.Failure,
-                    RetryState = RetryState.RetryPolicyNotSet,
-                    WorkflowTaskCompletedEventId = completedEventId,
-                };
-                Append(run, fail);
-                CloseRun(run, WorkflowExecutionStatus.Failed);
+                    var fail = NewEvent(EventType.WorkflowExecutionFailed);
+                    fail.WorkflowExecutionFailedEventAttributes = new()
+                    {
+                        Failure = failure,
+                        RetryState = failureRetryState,
+                        WorkflowTaskCompletedEventId = completedEventId,
+                        NewExecutionRunId = newRunId,
+                    };
+                    return fail;
+                });
                 return false;
             case CommandType.CancelWorkflowExecution:
-                var cancel = NewEvent(EventType.WorkflowExecutionCanceled);
-                cancel.WorkflowExecutionCanceledEventAttributes = new()
+                CloseWith(run, WorkflowExecutionStatus.Canceled, next: null, _ =>
                 {
-                    Details = command.CancelWorkflowExecutionCommandAttributes?.Details,
-                    WorkflowTaskCompletedEventId = completedEventId,
-                };
-                Append(run, cancel);
-                CloseRun(run, WorkflowExecutionStatus.Canceled);
+                    var cancel = NewEvent(EventType.WorkflowExecutionCanceled);
+                    cancel.WorkflowExecutionCanceledEventAttributes = new()
+                    {
+                        Details = command.CancelWorkflowExecutionCommandAttributes?.Details,
+                        WorkflowTaskCompletedEventId = completedEventId,
+                    };
+                    return cancel;
+                });
+                return false;
+            case CommandType.ContinueAsNewWorkflowExecution:
+                ContinueAsNew(run, command.ContinueAsNewWorkflowExecutionCommandAttributes, completedEventId);
+                return false;
+            case CommandType.StartChildWorkflowExecution:
+                InitiateChild(run, command.StartChildWorkflowExecutionCommandAttributes, completedEventId);
+                return false;
+            case CommandType.SignalExternalWorkflowExecution:
+                InitiateSignalExternal(run, command.SignalExternalWorkflowExecutionCommandAttributes, completedEventId);
+                return false;
+            case CommandType.RequestCancelExternalWorkflowExecution:
+                InitiateCancelExternal(run, command.RequestCancelExternalWorkflowExecutionCommandAttributes, completedEventId);
                 return false;
             case CommandType.RecordMarker:
                 var marker = command.RecordMarkerCommandAttributes;

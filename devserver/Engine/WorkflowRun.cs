@@ -83,6 +83,9 @@ public sealed class WorkflowRun
 
     public Dictionary<string, TimerState> Timers { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Child workflows by initiated event id, until their outcome is recorded here.</summary>
+    public Dictionary<long, ChildState> Children { get; } = [];
+
     /// <summary>Queries waiting for the next workflow task (or for a legacy query task).</summary>
     public List<PendingQuery> Queries { get; } = [];
 
