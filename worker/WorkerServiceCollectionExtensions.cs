@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Temporalio.Extensions.Hosting;
+using Temporalio.Runtime;
 
 namespace MaintenanceWorkflows.Worker;
 
@@ -39,6 +40,14 @@ public static class WorkerServiceCollectionExtensions
             {
                 var client = settings.Value.ToConnectOptions();
                 client.LoggerFactory = loggers;
+                // The SDK core's own log lines (it writes them to stderr by default) go through the host's logging too.
+                client.Runtime = new TemporalRuntime(new TemporalRuntimeOptions
+                {
+                    Telemetry = new TelemetryOptions
+                    {
+                        Logging = new LoggingOptions { Forwarding = new LogForwardingOptions(loggers.CreateLogger("Temporalio.Core")) },
+                    },
+                });
                 options.ClientOptions = client;
                 options.LoggerFactory = loggers;
                 // Finish the activity in hand (a runbook command, a rollback) before the process exits.

@@ -68,8 +68,8 @@ public sealed class WindowHarness : IAsyncDisposable
         return plan with { Window = plan.Window with { Start = start, End = start + plan.Window.Duration } };
     }
 
-    public Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> ScheduleAsync(MaintenancePlan plan) =>
-        ScheduleCommand.StartAsync(Client, TaskQueue, plan, Policy, "end-to-end test");
+    public Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> ScheduleAsync(MaintenancePlan plan, MaintenancePolicy? policy = null) =>
+        ScheduleCommand.StartAsync(Client, TaskQueue, plan, policy ?? Policy, "end-to-end test");
 
     /// <summary>Acknowledges every manual checklist item, as the operators on the window would.</summary>
     public static async Task AcknowledgeChecklistAsync(WorkflowHandle handle, MaintenancePlan plan, string by = "ops-lead")

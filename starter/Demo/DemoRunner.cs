@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MaintenanceWorkflows.DevServer;
+using MaintenanceWorkflows.DevServer.Testing;
+using MaintenanceWorkflows.Sandbox;
+using MaintenanceWorkflows.Sandbox.Status;
+using MaintenanceWorkflows.Starter.Commands;
+using MaintenanceWorkflows.Workflows;
+using MaintenanceWorkflows.Workflows.Plans;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+
+namespace MaintenanceWorkflows.Starter.Demo;
+
+/// <summary>What `starter demo` runs, and where it writes.</summary>
+public sealed record DemoOptions
+{
+    public string ExamplesDirectory { get; init; } = "examples";
+
+    public string OutputDirectory { get; init; } = Path.Combine("out", "demo");
+}
+
+/// <summary>The reports the demo wrote, for callers (and tests) that want to look at them.</summary>
+public sealed record DemoResult(IReadOnlyList<MaintenanceReport> Reports, IReadOnlyList<string> ReportFiles, TimeSpan WallTime, TimeSpan VirtualTime);
+
+/// <summary>
+/// `starter demo`: the embedded devserver (time skipping on), the real worker in-process, local sandbox
+/// targets, and two windows from examples/: the v40 promotion, which completes, and the v41 promotion,
+/// whose release crash-loops so its verification fails and it rolls back. The demo acts as the operators
+/// and approvers would, prints the windows' histories as they grow, and writes each report.
+/// </summary>
+public sealed class DemoRunner(TextWriter output)
+{
+    public const string CompletingPlan = "lambda-v40-promotion.yaml";
+    public const string RollingBackPlan = "lambda-v41-promotion.yaml";
+    private const string Approver = "T-JOSH";
+    private const string Operator = "sre-oncall";
+
+    private readonly object writeLock = new();
+
+    public async Task<DemoResult> RunAsync(DemoOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var wall = Stopwatch.StartNew();
+        Say("MaintenanceWorkflows demo: two maintenance windows on the embedded Temporal-compatible server.");
+        Say(string.Empty);
+
+        await using var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true }, ct: ct);
+        var started = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero);
+        Say($"devserver   {env.Server.Target} (time skipping: the notice periods pass in seconds; times below are server time)");
+
+        await using var world = await SandboxWorld.StartAsync();
+        Say("sandbox     LOCAL SANDBOX TARGETS on loopback, no real AWS, status page or chat is touched:");
+        Say($"              Lambda API (SigV4-verified)  {world.Lambda.BaseAddress}  function {SandboxWorld.FunctionName}, alias {SandboxWorld.ProdAlias} -> v{SandboxWorld.InitialProdVersion}");
+        Say($"              status service (/beak...)    {world.Service.BaseAddress}");
+        Say($"              SES v2, Statuspage, chat     {world.Ses.BaseAddress}, {world.StatusPage.BaseAddress}, {world.Chat.BaseAddress}");
+        world.Service.Break("41", VersionFault.BadGateway);
+        Say("              fault injected: v41 crash-loops behind API Gateway (its routes answer 502)");
+
+        var taskQueue = $"demo-{Guid.NewGuid():N}";
+        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(world, env.Server.Target, taskQueue, registerSearchAttributes: false), ct: ct);
+        Say($"worker      in-process, task queue {taskQueue} (the same host as `dotnet run --project worker`)");
+        Say(string.Empty);
+
+        var policy = PlanYaml.LoadPolicyFile(Path.Combine(options.ExamplesDirectory, "policy.yaml"));
+        var first = Reschedule(PlanYaml.LoadPlanFile(Path.Combine(options.ExamplesDirectory, CompletingPlan), started), policy, started, null);
+        var second = Reschedule(PlanYaml.LoadPlanFile(Path.Combine(options.ExamplesDirectory, RollingBackPlan), started), policy, started, first.Window.End);
+
+        var handles = new List<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>>();
+        foreach (var plan in new[] { first, second })
+        {
+            var handle = await ScheduleCommand.StartAsync(env.Client, taskQueue, plan, policy, "demo");
+            Say($"schedule    {handle.Id}: {plan.Title}");
+            Say($"              window {ZoneMath.FormatUtc(plan.Window.Start)} | {ZoneMath.FormatLocal(plan.Window.Start, plan.Window.TimeZone)} (earliest start the policy allows: cadence, 24 h notice, freezes, blackouts)");
+            await ActAsApproversAsync(handle, plan);
+            handles.Add(handle);
+        }
+        Say(string.Empty);
+        Say("history     (followed live from the server; checks that pass are not listed)");
+
+        using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var narrator = new HistoryNarrator(output, writeLock);
+        var following = handles.Select(h => FollowQuietlyAsync(narrator, h, stopFollowing.Token)).ToList();
+        var reports = new List<MaintenanceReport>();
+        foreach (var handle in handles)
+        {
+            // Awaiting the result lets the server skip time while nothing is running.
+            reports.Add(await handle.GetResultAsync());
+        }
+        await Task.WhenAll(following);
+
+        Directory.CreateDirectory(options.OutputDirectory);
+        var files = new List<string>();
+        foreach (var (handle, report) in handles.Zip(reports))
+        {
+            var file = Path.GetFullPath(Path.Combine(options.OutputDirectory, $"{handle.Id}.report.json"));
+            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), ct);
+            files.Add(file);
+        }
+
+        var virtualTime = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero) - started;
+        Say(string.Empty);
+        foreach (var (report, file) in reports.Zip(files))
+        {
+            Say($"outcome     {report.PlanId}: {report.Outcome}: {report.Summary}");
+            Say($"              report {file}");
+        }
+        Say($"sandbox     alias {SandboxWorld.ProdAlias} now -> v{world.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion}; " +
+            $"{world.StatusPage.Incidents.Count} status-page maintenances; {world.Ses.Sent.Count} emails; {world.Chat.Received.Count} chat channels posted to");
+        Say($"time        {virtualTime.TotalHours:0.#} h of server time in {wall.Elapsed.TotalSeconds:0.#} s of wall time");
+        return new DemoResult(reports, files, wall.Elapsed, virtualTime);
+    }
+
+    /// <summary>Moves an example plan to the earliest start the policy allows (cadence, notice, freezes, blackouts).</summary>
+    public static MaintenancePlan Reschedule(MaintenancePlan plan, MaintenancePolicy policy, DateTimeOffset now, DateTimeOffset? notBefore)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var start = CalendarRules.EarliestLegalStart(plan, policy, now, notBefore)
+            ?? throw new InvalidOperationException($"{plan.Id}: the policy allows no start within 120 days of {ZoneMath.FormatUtc(now)}");
+        return plan with { Window = plan.Window with { Start = start, End = start + plan.Window.Duration } };
+    }
+
+    /// <summary>What the people around a window do: the requester tries to approve their own window, the gate approves, operators tick the checklist.</summary>
+    private async Task ActAsApproversAsync(WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, MaintenancePlan plan)
+    {
+        try
+        {
+            await handle.ExecuteUpdateAsync(wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = plan.Requester, Decision = VoteDecision.Approve }));
+        }
+        catch (WorkflowUpdateFailedException e) when (e.InnerException is ApplicationFailureException refusal)
+        {
+            Say($"              {plan.Requester} tries to approve: refused: {refusal.Message}");
+        }
+        var receipt = await handle.ExecuteUpdateAsync(wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = Approver, Decision = VoteDecision.Approve, Comment = "T-JOSH gate: promotion approved" }));
+        Say($"              {Approver} approves: {(receipt.Status.Approved ? "approved" : $"{receipt.Status.Approvals}/{receipt.Status.Required}")}");
+        var manual = plan.Checklist.Where(i => !i.IsAutomated).ToList();
+        foreach (var item in manual)
+        {
+            await handle.ExecuteUpdateAsync(wf => wf.SubmitAcknowledgementAsync(new Acknowledgement { Item = item.Id, By = Operator, Note = "checked in the demo" }));
+        }
+        Say($"              {Operator} acknowledges {manual.Count} manual checklist items ({string.Join(", ", manual.Select(i => i.Id))})");
+    }
+
+    private static async Task FollowQuietlyAsync(HistoryNarrator narrator, WorkflowHandle handle, CancellationToken ct)
+    {
+        try
+        {
+            await narrator.FollowAsync(handle, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The demo is being stopped.
+        }
+    }
+
+    private void Say(string line)
+    {
+        lock (writeLock)
+        {
+            output.WriteLine(line);
+        }
+    }
+}
