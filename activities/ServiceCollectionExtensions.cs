@@ -1,4 +1,5 @@
 using MaintenanceWorkflows.Activities.Aws;
+using MaintenanceWorkflows.Activities.Checks;
 using MaintenanceWorkflows.Activities.Commands;
 using MaintenanceWorkflows.Activities.Email;
 using MaintenanceWorkflows.Activities.Http;
@@ -96,6 +97,7 @@ public static class ServiceCollectionExtensions
             }).ValidateOnStart();
         services.TryAddSingleton(sp => NoticeRenderer.Load(sp.GetRequiredService<IOptions<NotificationOptions>>().Value.TemplatesDirectory is { Length: > 0 } dir ? dir : null));
         services.TryAddScoped<NotificationActivities>();
+        services.TryAddScoped<CheckBatchActivities>();
 
         return services;
     }
@@ -107,7 +109,8 @@ public static class ServiceCollectionExtensions
             .AddScopedActivities<EmailActivities>()
             .AddScopedActivities<HttpCheckActivities>()
             .AddScopedActivities<CommandActivities>()
-            .AddScopedActivities<NotificationActivities>();
+            .AddScopedActivities<NotificationActivities>()
+            .AddScopedActivities<CheckBatchActivities>();
 
     private static SigV4SigningHandler SigningHandler(IServiceProvider sp, string service, Func<AwsOptions, AwsServiceOptions> serviceOptions)
     {

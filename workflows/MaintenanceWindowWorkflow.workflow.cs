@@ -301,8 +301,12 @@ public partial class MaintenanceWindowWorkflow
 
     private async Task<IReadOnlyList<CheckResult>> RunChecksAsync(IReadOnlyList<PlanCheck> checks, CancellationToken ct)
     {
-        var tasks = checks.Select(c => c is FreezeCheck freeze ? CheckFreezeAsync(freeze, ct) : PlanActivities.RunCheckAsync(WindowId, c, ct)).ToList();
-        var results = await Workflow.WhenAllAsync(tasks);
+        // Policy freezes are data in the input, evaluated here; only a freeze check that passes them and
+        // names an external flag (and every other check) goes to the worker, in one batch.
+        var local = checks.Select(c => c is FreezeCheck freeze ? EvaluateFreeze(freeze) : null).ToList();
+        var remote = checks.Where((c, i) => local[i] is null || (local[i]!.Passed && c is FreezeCheck { Source: not null })).ToList();
+        var fetched = await PlanActivities.RunChecksAsync(remote, ct);
+        var results = checks.Select((c, i) => remote.IndexOf(c) is var at && at >= 0 ? fetched[at] : local[i]!).ToList();
         foreach (var result in results)
         {
             // Automated checklist items show the latest outcome of their check, pre or verify.
@@ -310,13 +314,6 @@ public partial class MaintenanceWindowWorkflow
             latestChecks.Add(result);
         }
         return results;
-    }
-
-    /// <summary>The policy's freezes first (deterministic, from the input), then the named external flag if any.</summary>
-    private async Task<CheckResult> CheckFreezeAsync(FreezeCheck check, CancellationToken ct)
-    {
-        var policyResult = EvaluateFreeze(check);
-        return !policyResult.Passed || check.Source is null ? policyResult : await PlanActivities.RunCheckAsync(WindowId, check, ct);
     }
 
     /// <summary>The policy's freezes are data in the input, so the freeze check is evaluated here, deterministically.</summary>

@@ -101,11 +101,17 @@ public sealed class HistoryNarrator(TextWriter output, object writeLock)
             ? $"compensation: {r.Alias} {r.FromVersion} -> {r.RestoredVersion} (restored)"
             : null,
         ActivityNames.SendNotification => Undelivered(Converter.ToValue<SendNotificationResult>(result)),
-        _ when summary?.StartsWith("check ", StringComparison.Ordinal) == true => Converter.ToValue<CheckResult>(result) is { Passed: false } c
-            ? $"{summary}: RED {c.Observed} ({c.Message})"
-            : null,
+        ActivityNames.RunChecks => FailedChecks(Converter.ToValue<RunChecksResult>(result)),
         _ => summary is null ? null : $"{summary}: done",
     };
+
+    private static string? FailedChecks(RunChecksResult result)
+    {
+        var red = result.Results.Where(r => !r.Passed).ToList();
+        return red.Count == 0 ? null : string.Join(
+            Environment.NewLine + new string(' ', 63),
+            red.Select(r => $"check {r.CheckId}: RED {r.Observed} ({r.Message})"));
+    }
 
     private static string? Undelivered(SendNotificationResult result)
     {

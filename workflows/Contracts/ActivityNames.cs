@@ -42,6 +42,9 @@ public static class ActivityNames
     /// <summary><see cref="StatusPageUpdateInput"/> -> <see cref="StatusPageUpdateResult"/>.</summary>
     public const string UpdateStatusPage = "UpdateStatusPage";
 
+    /// <summary><see cref="RunChecksInput"/> -> <see cref="RunChecksResult"/>.</summary>
+    public const string RunChecks = "RunChecks";
+
     /// <summary><see cref="SendNotificationInput"/> -> <see cref="SendNotificationResult"/>.</summary>
     public const string SendNotification = "SendNotification";
 }

@@ -43,65 +43,58 @@ internal static class PlanActivities
         MaximumAttempts = 8,
     };
 
-    public static async Task<CheckResult> RunCheckAsync(string windowId, PlanCheck check, CancellationToken ct)
+    /// <summary>Runs the checks as one batch activity (one history entry per round); results come back in order.</summary>
+    public static async Task<IReadOnlyList<CheckResult>> RunChecksAsync(IReadOnlyList<PlanCheck> checks, CancellationToken ct)
     {
-        var timeout = check.Timeout ?? DefaultCheckTimeout;
+        if (checks.Count == 0)
+        {
+            return [];
+        }
+        var longest = checks.Max(c => c.Timeout ?? DefaultCheckTimeout);
         var options = new ActivityOptions
         {
-            StartToCloseTimeout = timeout + TimeSpan.FromSeconds(30),
+            StartToCloseTimeout = longest + TimeSpan.FromSeconds(30),
             RetryPolicy = CheckRetry,
             CancellationToken = ct,
-            Summary = $"check {check.Id}",
+            Summary = $"checks {string.Join(", ", checks.Select(c => c.Id))}",
         };
         try
         {
-            return check switch
-            {
-                HttpStatusCheck c => await Workflow.ExecuteActivityAsync<CheckResult>(
-                    ActivityNames.CheckStatusEndpoint,
-                    [new StatusEndpointCheckInput(c.Id, c.Title, c.Url, c.Target, c.Path, c.ExpectedStatus, [], null, c.MaxLatency, timeout)],
-                    options),
-                HttpJsonCheck c => await Workflow.ExecuteActivityAsync<CheckResult>(
-                    ActivityNames.CheckStatusEndpoint,
-                    [new StatusEndpointCheckInput(
-                        c.Id,
-                        c.Title,
-                        c.Url,
-                        c.Target,
-                        c.Path,
-                        c.ExpectedStatus,
-                        c.RequiredKeys,
-                        c.Expect.Select(e => new ExpectedJsonValue(e.Path, e.EqualTo)).ToList(),
-                        c.MaxLatency,
-                        timeout)],
-                    options),
-                LambdaAliasCheck c => await Workflow.ExecuteActivityAsync<CheckResult>(
-                    ActivityNames.CheckLambdaAlias,
-                    [new LambdaAliasCheckInput(c.Id, c.Title, c.Function, c.Alias, c.ExpectedVersion)],
-                    options),
-                LambdaInvokeCheck c => await Workflow.ExecuteActivityAsync<CheckResult>(
-                    ActivityNames.SmokeInvokeLambda,
-                    [new LambdaSmokeInvokeInput(c.Id, c.Title, c.Function, c.Qualifier, c.Payload, c.MaxDuration ?? DefaultColdStartLimit)],
-                    options),
-                EmailQuotaCheck c => await Workflow.ExecuteActivityAsync<CheckResult>(
-                    ActivityNames.CheckEmailQuota,
-                    [new EmailQuotaCheckInput(c.Id, c.Title, c.AmberAt, c.RedAt, c.Account)],
-                    options),
-                FreezeCheck { Source: { } source } c => await Workflow.ExecuteActivityAsync<CheckResult>(
-                    ActivityNames.CheckFreezeFlag,
-                    [new FreezeFlagCheckInput(c.Id, c.Title, source, timeout)],
-                    options),
-                _ => throw new ApplicationFailureException(
-                    $"check '{check.Id}' has type '{check.CheckType}', which this worker cannot run",
-                    ActivityErrorTypes.InvalidInput,
-                    nonRetryable: true),
-            };
+            var result = await Workflow.ExecuteActivityAsync<RunChecksResult>(
+                ActivityNames.RunChecks, [new RunChecksInput(checks.Select(ToRequest).ToList())], options);
+            return result.Results;
         }
         catch (ActivityFailureException e) when (!ct.IsCancellationRequested)
         {
-            // A check that could not run at all is a failed observation, not a crashed window.
-            return Failed(check, "not run", Describe(e));
+            // A round that could not run at all is a round of failed observations, not a crashed window.
+            return checks.Select(c => Failed(c, "not run", Describe(e))).ToList();
         }
+    }
+
+    private static CheckRequest ToRequest(PlanCheck check)
+    {
+        var timeout = check.Timeout ?? DefaultCheckTimeout;
+        return check switch
+        {
+            HttpStatusCheck c => new CheckRequest
+            {
+                StatusEndpoint = new(c.Id, c.Title, c.Url, c.Target, c.Path, c.ExpectedStatus, [], null, c.MaxLatency, timeout),
+            },
+            HttpJsonCheck c => new CheckRequest
+            {
+                StatusEndpoint = new(
+                    c.Id, c.Title, c.Url, c.Target, c.Path, c.ExpectedStatus, c.RequiredKeys,
+                    c.Expect.Select(e => new ExpectedJsonValue(e.Path, e.EqualTo)).ToList(), c.MaxLatency, timeout),
+            },
+            LambdaAliasCheck c => new CheckRequest { LambdaAlias = new(c.Id, c.Title, c.Function, c.Alias, c.ExpectedVersion) },
+            LambdaInvokeCheck c => new CheckRequest { SmokeInvoke = new(c.Id, c.Title, c.Function, c.Qualifier, c.Payload, c.MaxDuration ?? DefaultColdStartLimit) },
+            EmailQuotaCheck c => new CheckRequest { EmailQuota = new(c.Id, c.Title, c.AmberAt, c.RedAt, c.Account) },
+            FreezeCheck { Source: { } source } c => new CheckRequest { FreezeFlag = new(c.Id, c.Title, source, timeout) },
+            _ => throw new ApplicationFailureException(
+                $"check '{check.Id}' has type '{check.CheckType}', which this worker cannot run",
+                ActivityErrorTypes.InvalidInput,
+                nonRetryable: true),
+        };
     }
 
     public static CheckResult Failed(PlanCheck check, string observed, string message) => new(

@@ -7,7 +7,7 @@ namespace MaintenanceWorkflows.EndToEnd.Tests.Windows;
 public sealed class HistoryLimitTests
 {
     /// <summary>Temporal warns at 10,240 events and 10 MB and terminates at 51,200 events / 50 MB; stay an order of magnitude below.</summary>
-    private const int EventBudget = 5_000;
+    private const int EventBudget = 3_000;
     private const int ResultBudgetBytes = 512 * 1024;
 
     [Fact]
