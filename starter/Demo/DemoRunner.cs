@@ -58,7 +58,7 @@ public sealed class DemoRunner(TextWriter output)
         Say("              fault injected: v41 crash-loops behind API Gateway (its routes answer 502)");
 
         var taskQueue = $"demo-{Guid.NewGuid():N}";
-        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(world, env.Server.Target, taskQueue, registerSearchAttributes: false), ct: ct);
+        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(world, env.Server.Target, taskQueue), ct: ct);
         Say($"worker      in-process, task queue {taskQueue} (the same host as `dotnet run --project worker`)");
         Say(string.Empty);
 
