@@ -175,6 +175,9 @@ public static class HistoryParser
         private readonly List<PhaseSpan> phases = [];
         private readonly Dictionary<long, ActivityRun> activities = [];
         private readonly List<long> activityOrder = [];
+
+        /// <summary>A RunChecks batch is one activity but several checks: its scheduled event id maps to one run per check.</summary>
+        private readonly Dictionary<long, List<long>> batches = [];
         private readonly List<VoteEvent> votes = [];
         private readonly List<DateTimeOffset> windowEnds = [input.Plan.Window.End];
         private readonly List<RefusalRecord> unmatchedRefusals = [];
@@ -287,7 +290,14 @@ public static class HistoryParser
                     break;
                 case EventType.ActivityTaskCompleted:
                     var completed = e.ActivityTaskCompletedEventAttributes;
-                    Update(completed.ScheduledEventId, run => Complete(run, at, completed.Result));
+                    if (batches.TryGetValue(completed.ScheduledEventId, out var members))
+                    {
+                        CompleteBatch(members, at, completed.Result);
+                    }
+                    else
+                    {
+                        Update(completed.ScheduledEventId, run => Complete(run, at, completed.Result));
+                    }
                     break;
                 case EventType.ActivityTaskFailed:
                     var failure = e.ActivityTaskFailedEventAttributes;
@@ -441,20 +451,31 @@ public static class HistoryParser
                 var name = kind is not null && Enum.TryParse<NoticeKind>(kind, out var k) ? k.ToName() : kind ?? "notice";
                 run = New(attributes, at, ActivityKind.Notice, name, $"{name} notice") with { Stage = CheckStage.None };
             }
+            else if (type == ActivityNames.RunChecks)
+            {
+                var stage = CheckStageNow(attributes);
+                var members = new List<long>();
+                var index = 0;
+                foreach (var check in json is { } batch && batch.TryGetProperty("Checks", out var list) ? list.EnumerateArray().ToList() : [])
+                {
+                    // Each element sets exactly one input (StatusEndpoint, LambdaAlias, ...), which names the check.
+                    var checkInput = check.EnumerateObject().Select(p => p.Value).FirstOrDefault(v => v.ValueKind == JsonValueKind.Object);
+                    var checkId = Field(checkInput, "CheckId") ?? type;
+                    var key = -((e.EventId * 1000) + index++);
+                    activities[key] = New(attributes, at, ActivityKind.Check, checkId, Field(checkInput, "Name") ?? checkId) with
+                    {
+                        Stage = stage,
+                        Round = stage == CheckStage.Verification ? verificationRound : 0,
+                    };
+                    activityOrder.Add(key);
+                    members.Add(key);
+                }
+                batches[e.EventId] = members;
+                return;
+            }
             else if (CheckActivities.Contains(type))
             {
-                var stage = phase switch
-                {
-                    WindowPhase.PreChecks => CheckStage.PreCheck,
-                    WindowPhase.Verifying => CheckStage.Verification,
-                    WindowPhase.RollingBack => CheckStage.RollbackVerification,
-                    _ => CheckStage.None,
-                };
-                if (stage == CheckStage.Verification && attributes.WorkflowTaskCompletedEventId != lastVerificationTask)
-                {
-                    lastVerificationTask = attributes.WorkflowTaskCompletedEventId;
-                    verificationRound++;
-                }
+                var stage = CheckStageNow(attributes);
                 var checkId = Field(json, "CheckId") ?? type;
                 run = New(attributes, at, ActivityKind.Check, checkId, Field(json, "Name") ?? checkId) with
                 {
@@ -507,8 +528,44 @@ public static class HistoryParser
             ScheduledAt = at,
         };
 
+        /// <summary>Which kind of check runs now; a new verification round starts with each workflow task that schedules checks.</summary>
+        private CheckStage CheckStageNow(ActivityTaskScheduledEventAttributes attributes)
+        {
+            var stage = phase switch
+            {
+                WindowPhase.PreChecks => CheckStage.PreCheck,
+                WindowPhase.Verifying => CheckStage.Verification,
+                WindowPhase.RollingBack => CheckStage.RollbackVerification,
+                _ => CheckStage.None,
+            };
+            if (stage == CheckStage.Verification && attributes.WorkflowTaskCompletedEventId != lastVerificationTask)
+            {
+                lastVerificationTask = attributes.WorkflowTaskCompletedEventId;
+                verificationRound++;
+            }
+            return stage;
+        }
+
+        private void CompleteBatch(List<long> members, DateTimeOffset at, Payloads? result)
+        {
+            var results = Decode<RunChecksResult>(result)?.Results ?? [];
+            for (var i = 0; i < members.Count; i++)
+            {
+                var run = activities[members[i]] with { ClosedAt = at, Outcome = ActivityOutcome.Succeeded };
+                activities[members[i]] = i < results.Count ? run with { CheckResult = results[i], Detail = CheckText(results[i]) } : run;
+            }
+        }
+
         private void Update(long scheduledEventId, Func<ActivityRun, ActivityRun> change)
         {
+            if (batches.TryGetValue(scheduledEventId, out var members))
+            {
+                foreach (var member in members)
+                {
+                    activities[member] = change(activities[member]);
+                }
+                return;
+            }
             if (activities.TryGetValue(scheduledEventId, out var run))
             {
                 activities[scheduledEventId] = change(run);
