@@ -24,6 +24,7 @@ public static class StarterCli
         root.Subcommands.Add(ListCommand.Create(output, error));
         root.Subcommands.Add(PostmortemCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
+        root.Subcommands.Add(SlotsCommand.Create(output, error));
         root.Options.Add(Connection.AddressOption);
         root.Options.Add(Connection.NamespaceOption);
         return root;

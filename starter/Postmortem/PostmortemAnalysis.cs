@@ -294,17 +294,27 @@ public static class Durations
         {
             span = TimeSpan.FromSeconds(Math.Round(span.TotalSeconds));
         }
-        if (span.TotalDays >= 1)
-        {
-            return string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalDays} d {span.Hours} h {span.Minutes:00} min");
-        }
-        if (span.TotalHours >= 1)
-        {
-            return string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours} h {span.Minutes:00} min");
-        }
         if (span.TotalMinutes >= 1)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes} min {span.Seconds:00} s");
+            // Largest units first, zero parts left out: "1 d", "1 h 45 min", "2 min 05 s".
+            var parts = new List<string>();
+            if (span.Days > 0)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{span.Days} d"));
+            }
+            if (span.Hours > 0)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{span.Hours} h"));
+            }
+            if (span.Minutes > 0)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{span.Minutes} min"));
+            }
+            if (span.TotalHours < 1 && span.Seconds > 0)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{span.Seconds:00} s"));
+            }
+            return string.Join(' ', parts);
         }
         return span.TotalSeconds >= 1
             ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.#} s")
