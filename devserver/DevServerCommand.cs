@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
 namespace MaintenanceWorkflows.DevServer;
@@ -11,8 +12,9 @@ namespace MaintenanceWorkflows.DevServer;
 public static class DevServerCommand
 {
     public const string Usage =
-        "usage: devserver [--port N] [--host ADDRESS] [--namespace NAME]... [--time-skipping] [--log-level LEVEL]\n" +
+        "usage: devserver [--port N] [--host ADDRESS] [--namespace NAME]... [--db FILE] [--time-skipping] [--log-level LEVEL]\n" +
         "       devserver PORT [...]   (Temporal test-server convention: time skipping on)\n" +
+        "--db FILE: keep all state in a SQLite file (created if missing); a restarted server carries on from it.\n" +
         "--time-skipping: virtual time that starts locked, like Temporal's test server; clients unlock it with\n" +
         "the TestService RPCs (the SDK's time-skipping environment does so while awaiting results).";
 
@@ -45,18 +47,30 @@ public static class DevServerCommand
         EventHandler onExit = (_, _) => stop.Cancel();
         Console.CancelKeyPress += onCancel;
         AppDomain.CurrentDomain.ProcessExit += onExit;
+        // The web host's console lifetime swallows SIGTERM (it expects a hosted app); stop on it ourselves.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
         try
         {
             await using var server = await TemporalDevServer.StartAsync(options with { LoggerFactory = loggerFactory }, stop.Token);
             var namespaces = string.Join(", ", options.Namespaces.Prepend("default").Distinct());
             await output.WriteLineAsync(
-                $"Temporal devserver listening on {server.Target} (namespaces: {namespaces}; time: {(options.TimeSkipping ? "skipping" : "real")}). Ctrl+C stops it.");
+                $"Temporal devserver listening on {server.Target} (namespaces: {namespaces}; time: {(options.TimeSkipping ? "skipping" : "real")}; " +
+                $"state: {options.DatabasePath ?? "in memory"}). Ctrl+C stops it.");
             await output.FlushAsync(ct);
             await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Ctrl+C or SIGTERM: shut down cleanly.
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
         }
         finally
         {
@@ -88,6 +102,9 @@ public static class DevServerCommand
                 case "--namespace":
                 case "-n":
                     namespaces.Add(Value());
+                    break;
+                case "--db":
+                    options = options with { DatabasePath = Value() };
                     break;
                 case "--time-skipping":
                 case "--enable-time-skipping":

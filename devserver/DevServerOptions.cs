@@ -23,9 +23,15 @@ public sealed record DevServerOptions
 
     /// <summary>
     /// Where run state is written at the end of every change (before the RPC is answered); in
-    /// memory only when null.
+    /// memory only when null (and no <see cref="DatabasePath"/> is given).
     /// </summary>
     public MaintenanceWorkflows.DevServer.Engine.IWorkflowStore? Store { get; init; }
+
+    /// <summary>
+    /// A SQLite file that keeps every namespace, search attribute, history, pending task and timer, so
+    /// a restarted server carries on where the last one stopped (created when missing). In memory when null.
+    /// </summary>
+    public string? DatabasePath { get; init; }
 
     /// <summary>Where the server logs; nothing is logged when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -1,6 +1,7 @@
 using System.Net;
 using MaintenanceWorkflows.DevServer.Engine;
 using MaintenanceWorkflows.DevServer.Grpc;
+using MaintenanceWorkflows.DevServer.Persistence;
 using MaintenanceWorkflows.DevServer.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -24,8 +25,12 @@ public sealed class TemporalDevServer : IAsyncDisposable
 
     private readonly CancellationTokenSource stopping;
 
-    private TemporalDevServer(WebApplication app, DevClock clock, WorkflowEngine engine, CancellationTokenSource stopping, string target)
+    private readonly SqliteWorkflowStore? database;
+
+    private TemporalDevServer(
+        WebApplication app, DevClock clock, WorkflowEngine engine, CancellationTokenSource stopping, string target, SqliteWorkflowStore? database)
     {
+        this.database = database;
         this.stopping = stopping;
         this.app = app;
         this.clock = clock;
@@ -60,10 +65,25 @@ public sealed class TemporalDevServer : IAsyncDisposable
                 throw new ArgumentException("Namespaces must not contain empty names", nameof(options));
             }
         }
+        if (options.Store != null && options.DatabasePath != null)
+        {
+            throw new ArgumentException("give either Store or DatabasePath, not both", nameof(options));
+        }
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger<TemporalDevServer>();
+        var database = options.DatabasePath != null ? SqliteWorkflowStore.Open(options.DatabasePath) : null;
         var clock = new DevClock(options.TimeSkipping, logger);
-        var engine = new WorkflowEngine(clock, options.Namespaces, options.Store ?? new InMemoryWorkflowStore(), logger);
+        WorkflowEngine engine;
+        try
+        {
+            engine = new WorkflowEngine(clock, options.Namespaces, options.Store ?? database ?? (IWorkflowStore)new InMemoryWorkflowStore(), logger);
+        }
+        catch
+        {
+            await clock.DisposeAsync();
+            database?.Dispose();
+            throw;
+        }
         var stopping = new CancellationTokenSource();
         var router = new GrpcRouter(logger, stopping.Token);
         ServiceBindings.Register(router, engine);
@@ -95,13 +115,14 @@ public sealed class TemporalDevServer : IAsyncDisposable
         {
             await app.DisposeAsync();
             await clock.DisposeAsync();
+            database?.Dispose();
             stopping.Dispose();
             throw;
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.Select(a => new Uri(a).Port).First();
         var host = address.Equals(IPAddress.Any) ? "127.0.0.1" : options.Host;
-        return new TemporalDevServer(app, clock, engine, stopping, $"{host}:{bound}");
+        return new TemporalDevServer(app, clock, engine, stopping, $"{host}:{bound}", database);
     }
 
     /// <summary>Current server time (virtual when time skipping).</summary>
@@ -133,6 +154,8 @@ public sealed class TemporalDevServer : IAsyncDisposable
         }
         await app.DisposeAsync();
         await clock.DisposeAsync();
+        // The engine may still be finishing a timer callback; take its lock so the last write completes first.
+        Engine.Quiesce(() => database?.Dispose());
         stopping.Dispose();
     }
 }

@@ -1,27 +1,59 @@
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+
 namespace MaintenanceWorkflows.DevServer.Engine;
 
 /// <summary>
-/// The persistence seam. The engine calls <see cref="RunChanged"/> with its lock held at the end of
-/// every operation that changed a run (history, side records or both), before the RPC that caused
-/// the change is answered, so a durable store can write the run there and survive a crash.
+/// The persistence seam. The engine reports every change with its lock held (<see cref="RunChanged"/>
+/// at the end of each change to a run) and calls <see cref="Flush"/> when it leaves the lock, before
+/// the RPC that caused the changes is answered: a durable store writes them there, in one transaction.
 /// </summary>
 public interface IWorkflowStore
 {
+    /// <summary>What an earlier process left (nothing for a fresh or in-memory store).</summary>
+    StoredState Load();
+
+    void NamespacesChanged(IReadOnlyCollection<(string Name, string Id)> namespaces);
+
     void RunChanged(WorkflowRun run);
 
-    /// <summary>A namespace's custom search attributes changed (called with the engine lock held).</summary>
-    void SearchAttributesChanged(string ns, IReadOnlyDictionary<string, Temporalio.Api.Enums.V1.IndexedValueType> custom);
+    /// <summary>A namespace's custom search attributes changed.</summary>
+    void SearchAttributesChanged(string ns, IReadOnlyDictionary<string, IndexedValueType> custom);
+
+    /// <summary>Makes everything reported since the last flush durable.</summary>
+    void Flush();
+}
+
+/// <summary>Everything a store holds, as loaded at start-up.</summary>
+public sealed record StoredState(
+    IReadOnlyList<(string Name, string Id)> Namespaces,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, IndexedValueType>> SearchAttributes,
+    IReadOnlyList<(Persistence.RunRecord Record, IReadOnlyList<HistoryEvent> History)> Runs)
+{
+    public static StoredState Empty { get; } = new([], new Dictionary<string, IReadOnlyDictionary<string, IndexedValueType>>(), []);
 }
 
 /// <summary>The default: the engine's own dictionaries are the store.</summary>
 public sealed class InMemoryWorkflowStore : IWorkflowStore
 {
-    public void RunChanged(WorkflowRun run)
+    public StoredState Load() => StoredState.Empty;
+
+    public void NamespacesChanged(IReadOnlyCollection<(string Name, string Id)> namespaces)
     {
         // Nothing to write: state lives in the engine's memory for the process lifetime.
     }
 
-    public void SearchAttributesChanged(string ns, IReadOnlyDictionary<string, Temporalio.Api.Enums.V1.IndexedValueType> custom)
+    public void RunChanged(WorkflowRun run)
+    {
+        // Nothing to write, as above.
+    }
+
+    public void SearchAttributesChanged(string ns, IReadOnlyDictionary<string, IndexedValueType> custom)
+    {
+        // Nothing to write, as above.
+    }
+
+    public void Flush()
     {
         // Nothing to write, as above.
     }

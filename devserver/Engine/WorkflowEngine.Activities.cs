@@ -95,7 +95,7 @@ public sealed partial class WorkflowEngine
         {
             throw GrpcException.InvalidArgument("task_queue.name is required");
         }
-        lock (gate)
+        using (Locked())
         {
             RequireNamespace(req.Namespace);
         }
@@ -140,7 +140,7 @@ public sealed partial class WorkflowEngine
         var startedEvent = activity.StartedEvent;
         ctx.OnUndelivered(() =>
         {
-            lock (gate)
+            using (Locked())
             {
                 if (!run.IsRunning || activity.StartedEvent != startedEvent || activity.Attempt != attempt)
                 {
@@ -228,7 +228,7 @@ public sealed partial class WorkflowEngine
 
     public RecordActivityTaskHeartbeatResponse Heartbeat(RecordActivityTaskHeartbeatRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             RequireNamespace(req.Namespace);
             var (run, activity) = RequireStartedActivity(req.Namespace, req.TaskToken);
@@ -238,7 +238,7 @@ public sealed partial class WorkflowEngine
 
     public RecordActivityTaskHeartbeatByIdResponse HeartbeatById(RecordActivityTaskHeartbeatByIdRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             var (run, activity) = RequireActivityById(req.Namespace, req.WorkflowId, req.RunId, req.ActivityId, req.Identity);
             var response = RecordHeartbeat(run, activity, req.Details);
@@ -261,7 +261,7 @@ public sealed partial class WorkflowEngine
 
     public void CompleteActivity(RespondActivityTaskCompletedRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             RequireNamespace(req.Namespace);
             var (run, activity) = RequireStartedActivity(req.Namespace, req.TaskToken);
@@ -271,7 +271,7 @@ public sealed partial class WorkflowEngine
 
     public void CompleteActivityById(RespondActivityTaskCompletedByIdRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             var (run, activity) = RequireActivityById(req.Namespace, req.WorkflowId, req.RunId, req.ActivityId, req.Identity);
             CompleteActivity(run, activity, req.Result, req.Identity);
@@ -294,7 +294,7 @@ public sealed partial class WorkflowEngine
 
     public void FailActivity(RespondActivityTaskFailedRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             RequireNamespace(req.Namespace);
             var (run, activity) = RequireStartedActivity(req.Namespace, req.TaskToken);
@@ -304,7 +304,7 @@ public sealed partial class WorkflowEngine
 
     public void FailActivityById(RespondActivityTaskFailedByIdRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             var (run, activity) = RequireActivityById(req.Namespace, req.WorkflowId, req.RunId, req.ActivityId, req.Identity);
             FailActivity(run, activity, req.Failure, req.LastHeartbeatDetails, req.Identity);
@@ -341,7 +341,7 @@ public sealed partial class WorkflowEngine
 
     public void CancelActivity(RespondActivityTaskCanceledRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             RequireNamespace(req.Namespace);
             var (run, activity) = RequireStartedActivity(req.Namespace, req.TaskToken);
@@ -351,7 +351,7 @@ public sealed partial class WorkflowEngine
 
     public void CancelActivityById(RespondActivityTaskCanceledByIdRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             var (run, activity) = RequireActivityById(req.Namespace, req.WorkflowId, req.RunId, req.ActivityId, req.Identity);
             CanceledActivity(run, activity, req.Details, req.Identity);
@@ -445,14 +445,21 @@ public sealed partial class WorkflowEngine
         activity.StartedTime = null;
         activity.Attempt++;
         activity.InBackoff = true;
-        activity.RetryTimer = Clock.After(delay, () =>
+        activity.RetryAt = Clock.UtcNow + delay;
+        ArmRetryTimer(run, activity);
+    }
+
+    private void ArmRetryTimer(WorkflowRun run, ActivityState activity)
+    {
+        activity.RetryTimer = Clock.Schedule(activity.RetryAt!.Value, () =>
         {
-            lock (gate)
+            using (Locked())
             {
                 if (!run.IsRunning || !run.Activities.ContainsKey(activity.ScheduledEventId) || !activity.InBackoff)
                 {
                     return;
                 }
+                activity.RetryAt = null;
                 activity.AttemptScheduledTime = Clock.UtcNow;
                 DispatchActivityAttempt(run, activity);
                 Commit(run);
@@ -462,7 +469,7 @@ public sealed partial class WorkflowEngine
 
     private void OnActivityTimedOut(WorkflowRun run, ActivityState activity, int attempt, TimeoutType type)
     {
-        lock (gate)
+        using (Locked())
         {
             if (!run.IsRunning || !run.Activities.TryGetValue(activity.ScheduledEventId, out var current) ||
                 current != activity || (type != TimeoutType.ScheduleToClose && activity.Attempt != attempt))

@@ -16,7 +16,7 @@ public sealed partial class WorkflowEngine
 {
     public StartWorkflowExecutionResponse StartWorkflow(StartWorkflowExecutionRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             var (run, started) = StartLocked(new StartArgs(req), signal: null);
             return new StartWorkflowExecutionResponse { RunId = run.RunId, Started = started };
@@ -37,7 +37,7 @@ public sealed partial class WorkflowEngine
             Identity = req.Identity,
             Header = req.Header,
         };
-        lock (gate)
+        using (Locked())
         {
             var nsState = RequireNamespace(req.Namespace);
             if (!string.IsNullOrEmpty(req.WorkflowId) &&
@@ -59,7 +59,7 @@ public sealed partial class WorkflowEngine
         {
             throw GrpcException.InvalidArgument("signal_name is required");
         }
-        lock (gate)
+        using (Locked())
         {
             var run = FindRun(req.Namespace, req.WorkflowExecution);
             RequireRunning(run);
@@ -82,7 +82,7 @@ public sealed partial class WorkflowEngine
 
     public void RequestCancel(RequestCancelWorkflowExecutionRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             var run = FindRun(req.Namespace, req.WorkflowExecution);
             RequireRunning(run);
@@ -105,7 +105,7 @@ public sealed partial class WorkflowEngine
 
     public void Terminate(TerminateWorkflowExecutionRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             var run = FindRun(req.Namespace, req.WorkflowExecution);
             RequireRunning(run);
@@ -301,13 +301,22 @@ public sealed partial class WorkflowEngine
         {
             Append(run, signal);
         }
-        if (run.AwaitingFirstTask)
-        {
-            run.RunTimers.Add(Clock.After(startDelay, () => OnStartDelayElapsed(run)));
-        }
-        else
+        if (!run.AwaitingFirstTask)
         {
             ScheduleWorkflowTask(run, 1);
+        }
+        ArmRunTimers(run);
+        Commit(run);
+        return run;
+    }
+
+    /// <summary>The run's own deadlines: the end of a start delay, the execution and the run timeouts.</summary>
+    private void ArmRunTimers(WorkflowRun run)
+    {
+        var attrs = run.Start;
+        if (run.AwaitingFirstTask)
+        {
+            run.RunTimers.Add(Clock.Schedule(run.ExecutionTime, () => OnStartDelayElapsed(run)));
         }
         var expiration = attrs.WorkflowExecutionExpirationTime?.ToDateTime();
         if (expiration is { } expires)
@@ -319,8 +328,6 @@ public sealed partial class WorkflowEngine
         {
             run.RunTimers.Add(Clock.Schedule(run.ExecutionTime + runTimeout, () => OnWorkflowTimedOut(run, runTimeout: true)));
         }
-        Commit(run);
-        return run;
     }
 
     private static void Validate(StartArgs args)
@@ -376,7 +383,7 @@ public sealed partial class WorkflowEngine
 
     private void OnStartDelayElapsed(WorkflowRun run)
     {
-        lock (gate)
+        using (Locked())
         {
             if (!run.IsRunning || !run.AwaitingFirstTask)
             {
@@ -394,7 +401,7 @@ public sealed partial class WorkflowEngine
     /// </summary>
     private void OnWorkflowTimedOut(WorkflowRun run, bool runTimeout)
     {
-        lock (gate)
+        using (Locked())
         {
             if (!run.IsRunning)
             {

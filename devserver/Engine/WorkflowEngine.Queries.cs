@@ -23,7 +23,7 @@ public sealed partial class WorkflowEngine
             throw GrpcException.InvalidArgument("query.query_type is required");
         }
         PendingQuery query;
-        lock (gate)
+        using (Locked())
         {
             var run = FindRun(req.Namespace, req.Execution);
             if (!run.IsRunning &&
@@ -59,7 +59,7 @@ public sealed partial class WorkflowEngine
         }
         finally
         {
-            lock (gate)
+            using (Locked())
             {
                 queriesById.Remove(query.Id);
                 query.Run.Queries.Remove(query);
@@ -103,7 +103,7 @@ public sealed partial class WorkflowEngine
         response.History.Events.AddRange(run.History);
         ctx.OnUndelivered(() =>
         {
-            lock (gate)
+            using (Locked())
             {
                 if (!query.Result.Task.IsCompleted && queriesById.ContainsKey(query.Id))
                 {
@@ -117,7 +117,7 @@ public sealed partial class WorkflowEngine
     public void RespondQueryTaskCompleted(RespondQueryTaskCompletedRequest req)
     {
         var queryId = TaskToken.DecodeQuery(req.TaskToken);
-        lock (gate)
+        using (Locked())
         {
             if (!queriesById.TryGetValue(queryId, out var query))
             {
@@ -135,7 +135,7 @@ public sealed partial class WorkflowEngine
         while (true)
         {
             Task changed;
-            lock (gate)
+            using (Locked())
             {
                 var run = FindRun(req.Namespace, req.Execution);
                 if (req.HistoryEventFilterType == HistoryEventFilterType.CloseEvent)
@@ -205,7 +205,7 @@ public sealed partial class WorkflowEngine
 
     public DescribeWorkflowExecutionResponse Describe(DescribeWorkflowExecutionRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             var run = FindRun(req.Namespace, req.Execution);
             var info = ExecutionInfo(run);

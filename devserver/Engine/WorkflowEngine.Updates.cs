@@ -47,7 +47,7 @@ public sealed partial class WorkflowEngine
         var stage = RequestedStage(req.WaitPolicy);
         WorkflowRun run;
         UpdateState update;
-        lock (gate)
+        using (Locked())
         {
             run = FindRun(req.Namespace, req.WorkflowExecution);
             if (!string.IsNullOrEmpty(req.FirstExecutionRunId) && req.FirstExecutionRunId != run.Start.FirstExecutionRunId)
@@ -87,7 +87,7 @@ public sealed partial class WorkflowEngine
         var stage = RequestedStage(req.WaitPolicy);
         WorkflowRun run;
         UpdateState update;
-        lock (gate)
+        using (Locked())
         {
             run = FindRun(req.Namespace, req.UpdateRef!.WorkflowExecution);
             if (!run.Updates.TryGetValue(updateId, out var found))
@@ -137,7 +137,7 @@ public sealed partial class WorkflowEngine
                     $"update '{update.Id}' did not reach stage {stage} before the deadline: is a worker polling the workflow's task queue?");
             }
         }
-        lock (gate)
+        using (Locked())
         {
             if (update.Error is { } error)
             {

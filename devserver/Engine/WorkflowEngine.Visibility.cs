@@ -20,7 +20,7 @@ public sealed partial class WorkflowEngine
 
     public ListSearchAttributesResponse ListSearchAttributes(ListSearchAttributesRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             var registry = RequireNamespace(req.Namespace).SearchAttributes;
             var response = new ListSearchAttributesResponse();
@@ -42,7 +42,7 @@ public sealed partial class WorkflowEngine
         {
             throw GrpcException.InvalidArgument("search_attributes is empty: name at least one attribute and its type");
         }
-        lock (gate)
+        using (Locked())
         {
             var ns = RequireNamespace(req.Namespace);
             if (ns.SearchAttributes.Add(req.SearchAttributes))
@@ -59,7 +59,7 @@ public sealed partial class WorkflowEngine
         {
             throw GrpcException.InvalidArgument("search_attributes is empty: name at least one attribute to remove");
         }
-        lock (gate)
+        using (Locked())
         {
             var ns = RequireNamespace(req.Namespace);
             ns.SearchAttributes.Remove(req.SearchAttributes);
@@ -86,7 +86,7 @@ public sealed partial class WorkflowEngine
 
     public CountWorkflowExecutionsResponse CountWorkflows(CountWorkflowExecutionsRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             var ns = RequireNamespace(req.Namespace);
             var query = ListQuery.Parse(req.Query, ns.SearchAttributes);
@@ -112,7 +112,7 @@ public sealed partial class WorkflowEngine
     private (List<WorkflowExecutionInfo> Page, ByteString Next) ListPage(string ns, string queryText, int pageSize, ByteString token)
     {
         var offset = DecodeListToken(token);
-        lock (gate)
+        using (Locked())
         {
             var nsState = RequireNamespace(ns);
             var query = ListQuery.Parse(queryText, nsState.SearchAttributes);

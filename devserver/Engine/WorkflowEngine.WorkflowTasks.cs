@@ -45,7 +45,7 @@ public sealed partial class WorkflowEngine
         {
             throw GrpcException.InvalidArgument("task_queue.name is required");
         }
-        lock (gate)
+        using (Locked())
         {
             RequireNamespace(req.Namespace);
         }
@@ -72,7 +72,7 @@ public sealed partial class WorkflowEngine
         {
             LinkedListNode<TaskCompletionSource> parked;
             TaskQueueState queue;
-            lock (gate)
+            using (Locked())
             {
                 queue = Queue(ns, queueName, activity);
                 while (queue.TryDequeue(out var task))
@@ -90,7 +90,7 @@ public sealed partial class WorkflowEngine
                 await WaitQuietlyAsync(parked.Value.Task.WaitAsync(remaining, ctx.CancellationToken));
             if (!woken)
             {
-                lock (gate)
+                using (Locked())
                 {
                     queue.Unpark(parked);
                 }
@@ -179,7 +179,7 @@ public sealed partial class WorkflowEngine
         Commit(run);
         ctx.OnUndelivered(() =>
         {
-            lock (gate)
+            using (Locked())
             {
                 if (run.WorkflowTask != task || task.StartedEvent != started)
                 {
@@ -211,7 +211,7 @@ public sealed partial class WorkflowEngine
 
     public RespondWorkflowTaskCompletedResponse CompleteWorkflowTask(RespondWorkflowTaskCompletedRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             RequireNamespace(req.Namespace);
             var (run, task) = RequireStartedWorkflowTask(req.Namespace, req.TaskToken);
@@ -303,7 +303,7 @@ public sealed partial class WorkflowEngine
 
     public RespondWorkflowTaskFailedResponse FailWorkflowTask(RespondWorkflowTaskFailedRequest req)
     {
-        lock (gate)
+        using (Locked())
         {
             RequireNamespace(req.Namespace);
             var (run, task) = RequireStartedWorkflowTask(req.Namespace, req.TaskToken);
@@ -360,7 +360,7 @@ public sealed partial class WorkflowEngine
 
     private void OnWorkflowTaskTimedOut(WorkflowRun run, WorkflowTaskState task)
     {
-        lock (gate)
+        using (Locked())
         {
             if (!run.IsRunning || run.WorkflowTask != task || task.StartedEvent == null)
             {
@@ -657,7 +657,7 @@ public sealed partial class WorkflowEngine
 
     private void OnTimerFired(WorkflowRun run, string timerId)
     {
-        lock (gate)
+        using (Locked())
         {
             if (!run.IsRunning || !run.Timers.Remove(timerId, out var timer))
             {

@@ -19,6 +19,7 @@ public sealed partial class WorkflowEngine
     private static readonly TimeSpan DefaultWorkflowTaskTimeout = TimeSpan.FromSeconds(10);
 
     private readonly object gate = new();
+    private int depth;
     private readonly Dictionary<string, NamespaceState> namespaces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkflowRun> runsById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PendingQuery> queriesById = new(StringComparer.Ordinal);
@@ -31,9 +32,24 @@ public sealed partial class WorkflowEngine
         Clock = clock;
         this.store = store;
         this.logger = logger;
-        foreach (var name in namespaceNames.Append("default"))
+        var stored = store.Load();
+        using (Locked())
         {
-            namespaces.TryAdd(name, new NamespaceState(name));
+            foreach (var (name, id) in stored.Namespaces)
+            {
+                var ns = new NamespaceState(name, id);
+                if (stored.SearchAttributes.TryGetValue(name, out var custom) && custom.Count > 0)
+                {
+                    ns.SearchAttributes.Add(custom);
+                }
+                namespaces[name] = ns;
+            }
+            foreach (var name in namespaceNames.Append("default"))
+            {
+                namespaces.TryAdd(name, new NamespaceState(name));
+            }
+            store.NamespacesChanged(namespaces.Values.Select(n => (n.Name, n.Id)).ToList());
+            Restore(stored.Runs);
         }
     }
 
@@ -43,7 +59,7 @@ public sealed partial class WorkflowEngine
     {
         get
         {
-            lock (gate)
+            using (Locked())
             {
                 return namespaces.Values.ToList();
             }
@@ -52,7 +68,7 @@ public sealed partial class WorkflowEngine
 
     public NamespaceState GetNamespace(string name)
     {
-        lock (gate)
+        using (Locked())
         {
             return RequireNamespace(name);
         }
@@ -65,6 +81,52 @@ public sealed partial class WorkflowEngine
             throw GrpcException.InvalidArgument("namespace is required");
         }
         return namespaces.TryGetValue(name, out var ns) ? ns : throw GrpcException.NamespaceNotFound(name);
+    }
+
+    /// <summary>
+    /// Takes the engine lock. Leaving the outermost scope flushes the store, so everything one
+    /// operation changed is written in one transaction before its RPC is answered.
+    /// </summary>
+    private GateScope Locked()
+    {
+        Monitor.Enter(gate);
+        depth++;
+        return new GateScope(this);
+    }
+
+    private void Unlock()
+    {
+        try
+        {
+            if (depth == 1)
+            {
+                store.Flush();
+            }
+        }
+        finally
+        {
+            depth--;
+            Monitor.Exit(gate);
+        }
+    }
+
+    private readonly struct GateScope : IDisposable
+    {
+        private readonly WorkflowEngine engine;
+
+        public GateScope(WorkflowEngine engine) => this.engine = engine;
+
+        public void Dispose() => engine.Unlock();
+    }
+
+    /// <summary>Runs <paramref name="action"/> while no operation is in progress (e.g. closing the store).</summary>
+    public void Quiesce(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (gate)
+        {
+            action();
+        }
     }
 
     /// <summary>Finds a run: the given run id, or the latest run of the workflow id when run id is empty.</summary>
@@ -198,9 +260,10 @@ public sealed partial class WorkflowEngine
 
 public sealed class NamespaceState
 {
-    public NamespaceState(string name)
+    public NamespaceState(string name, string? id = null)
     {
         Name = name;
+        Id = id ?? Guid.NewGuid().ToString();
         SearchAttributes = new Visibility.SearchAttributeRegistry(name);
     }
 
@@ -208,7 +271,7 @@ public sealed class NamespaceState
 
     public Visibility.SearchAttributeRegistry SearchAttributes { get; }
 
-    public string Id { get; } = Guid.NewGuid().ToString();
+    public string Id { get; }
 
     /// <summary>Runs per workflow id, oldest first; the last is the current run.</summary>
     public Dictionary<string, List<WorkflowRun>> Workflows { get; } = new(StringComparer.Ordinal);

@@ -191,6 +191,9 @@ public sealed class ActivityState
     /// <summary>Waiting out a retry backoff: not on any queue, not holding time.</summary>
     public bool InBackoff { get; set; }
 
+    /// <summary>When the backoff ends (while <see cref="InBackoff"/>).</summary>
+    public DateTime? RetryAt { get; set; }
+
     public HistoryEvent? StartedEvent { get; set; }
 
     public bool Started => StartedEvent != null;

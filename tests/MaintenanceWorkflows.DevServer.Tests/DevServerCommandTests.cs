@@ -16,6 +16,21 @@ public sealed partial class DevServerCommandTests
     }
 
     [Fact]
+    public void Parse_Db_SetsDatabasePathAndDefaultStaysInMemory()
+    {
+        Assert.Equal("state.db", DevServerCommand.Parse(["--db", "state.db"]).Options.DatabasePath);
+        Assert.Null(DevServerCommand.Parse([]).Options.DatabasePath);
+    }
+
+    [Fact]
+    public async Task StartAsync_DatabaseInMissingDirectory_ArgumentExceptionNamingIt()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"no-such-dir-{Guid.NewGuid():N}", "state.db");
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => TemporalDevServer.StartAsync(new DevServerOptions { DatabasePath = path }));
+        Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_BarePortFirst_TestServerConventionEnablesTimeSkipping()
     {
         var (options, _) = DevServerCommand.Parse(["7301"]);

@@ -1,0 +1,268 @@
+using System.Text.Json;
+using MaintenanceWorkflows.DevServer.Engine;
+using Microsoft.Data.Sqlite;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+
+namespace MaintenanceWorkflows.DevServer.Persistence;
+
+/// <summary>
+/// Keeps the devserver's state in one SQLite file: namespaces, custom search attributes, every run's
+/// history (append-only, one row per event) and its side records. Each engine operation's changes are
+/// written in one transaction (WAL journal) before its RPC is answered, so a killed process loses
+/// nothing it acknowledged. <c>synchronous=NORMAL</c>: durable across process crashes; an operating
+/// system crash may lose the last transactions.
+/// </summary>
+public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
+{
+    private const int SchemaVersion = 1;
+
+    private readonly SqliteConnection connection;
+    private readonly Dictionary<string, int> persistedEvents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> runSequence = new(StringComparer.Ordinal);
+    private readonly HashSet<WorkflowRun> dirty = [];
+    private readonly Dictionary<string, IReadOnlyDictionary<string, IndexedValueType>> dirtySearchAttributes = new(StringComparer.Ordinal);
+    private readonly SqliteCommand insertEvent;
+    private readonly SqliteCommand upsertRun;
+    private long nextSequence;
+
+    private SqliteWorkflowStore(SqliteConnection connection)
+    {
+        this.connection = connection;
+        insertEvent = Prepare("INSERT INTO events (run_id, event_id, data) VALUES ($run, $id, $data)", "$run", "$id", "$data");
+        upsertRun = Prepare(
+            "INSERT INTO runs (run_id, seq, namespace, workflow_id, status, state) VALUES ($run, $seq, $ns, $wf, $status, $state) " +
+            "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, state = excluded.state",
+            "$run", "$seq", "$ns", "$wf", "$status", "$state");
+    }
+
+    public string Path => connection.DataSource;
+
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
+    public static SqliteWorkflowStore Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(full);
+        if (directory != null && !Directory.Exists(directory))
+        {
+            throw new ArgumentException($"database directory '{directory}' does not exist; create it or choose another --db path", nameof(path));
+        }
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, """
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = NORMAL;
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, id TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS search_attributes (
+                    namespace TEXT NOT NULL, name TEXT NOT NULL, type INTEGER NOT NULL, PRIMARY KEY (namespace, name));
+                CREATE TABLE IF NOT EXISTS runs (
+                    run_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, namespace TEXT NOT NULL, workflow_id TEXT NOT NULL,
+                    status INTEGER NOT NULL, state BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS events (
+                    run_id TEXT NOT NULL, event_id INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID;
+                INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
+                """);
+            using var version = connection.CreateCommand();
+            version.CommandText = "SELECT value FROM meta WHERE key = 'schema'";
+            if (version.ExecuteScalar() as string != SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                throw new InvalidOperationException($"database '{full}' was written by another devserver version; use a new file");
+            }
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new InvalidOperationException($"cannot use '{full}' as a devserver database: {ex.Message}", ex);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+        return new SqliteWorkflowStore(connection);
+    }
+
+    public StoredState Load()
+    {
+        var namespaces = new List<(string, string)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT name, id FROM namespaces ORDER BY name";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                namespaces.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        var searchAttributes = new Dictionary<string, Dictionary<string, IndexedValueType>>(StringComparer.Ordinal);
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT namespace, name, type FROM search_attributes";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var ns = reader.GetString(0);
+                if (!searchAttributes.TryGetValue(ns, out var attributes))
+                {
+                    attributes = new Dictionary<string, IndexedValueType>(StringComparer.Ordinal);
+                    searchAttributes[ns] = attributes;
+                }
+                attributes[reader.GetString(1)] = (IndexedValueType)reader.GetInt32(2);
+            }
+        }
+        var histories = new Dictionary<string, List<HistoryEvent>>(StringComparer.Ordinal);
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT run_id, data FROM events ORDER BY run_id, event_id";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var runId = reader.GetString(0);
+                if (!histories.TryGetValue(runId, out var events))
+                {
+                    events = [];
+                    histories[runId] = events;
+                }
+                events.Add(HistoryEvent.Parser.ParseFrom((byte[])reader[1]));
+            }
+        }
+        var runs = new List<(RunRecord, IReadOnlyList<HistoryEvent>)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT run_id, seq, state FROM runs ORDER BY seq";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var runId = reader.GetString(0);
+                var record = JsonSerializer.Deserialize<RunRecord>((byte[])reader[2])
+                    ?? throw new InvalidOperationException($"run {runId} has no state in '{Path}'");
+                var events = histories.GetValueOrDefault(runId) ?? [];
+                persistedEvents[runId] = events.Count;
+                runSequence[runId] = reader.GetInt64(1);
+                nextSequence = Math.Max(nextSequence, reader.GetInt64(1) + 1);
+                runs.Add((record, events));
+            }
+        }
+        return new StoredState(
+            namespaces,
+            searchAttributes.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, IndexedValueType>)p.Value, StringComparer.Ordinal),
+            runs);
+    }
+
+    public void NamespacesChanged(IReadOnlyCollection<(string Name, string Id)> namespaces)
+    {
+        using var transaction = connection.BeginTransaction();
+        foreach (var (name, id) in namespaces)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO namespaces (name, id) VALUES ($name, $id) ON CONFLICT (name) DO NOTHING";
+            command.Parameters.AddWithValue("$name", name);
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    public void RunChanged(WorkflowRun run) => dirty.Add(run);
+
+    public void SearchAttributesChanged(string ns, IReadOnlyDictionary<string, IndexedValueType> custom) =>
+        dirtySearchAttributes[ns] = custom;
+
+    public void Flush()
+    {
+        if (dirty.Count == 0 && dirtySearchAttributes.Count == 0)
+        {
+            return;
+        }
+        using var transaction = connection.BeginTransaction();
+        insertEvent.Transaction = transaction;
+        upsertRun.Transaction = transaction;
+        var written = new List<(string RunId, int Events)>();
+        foreach (var run in dirty)
+        {
+            var from = persistedEvents.GetValueOrDefault(run.RunId);
+            for (var i = from; i < run.History.Count; i++)
+            {
+                var evt = run.History[i];
+                insertEvent.Parameters["$run"].Value = run.RunId;
+                insertEvent.Parameters["$id"].Value = evt.EventId;
+                insertEvent.Parameters["$data"].Value = Google.Protobuf.MessageExtensions.ToByteArray(evt);
+                insertEvent.ExecuteNonQuery();
+            }
+            if (!runSequence.TryGetValue(run.RunId, out var seq))
+            {
+                seq = nextSequence++;
+                runSequence[run.RunId] = seq;
+            }
+            upsertRun.Parameters["$run"].Value = run.RunId;
+            upsertRun.Parameters["$seq"].Value = seq;
+            upsertRun.Parameters["$ns"].Value = run.Namespace;
+            upsertRun.Parameters["$wf"].Value = run.WorkflowId;
+            upsertRun.Parameters["$status"].Value = (int)run.Status;
+            upsertRun.Parameters["$state"].Value = JsonSerializer.SerializeToUtf8Bytes(RunRecord.From(run));
+            upsertRun.ExecuteNonQuery();
+            written.Add((run.RunId, run.History.Count));
+        }
+        foreach (var (ns, custom) in dirtySearchAttributes)
+        {
+            using var delete = connection.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM search_attributes WHERE namespace = $ns";
+            delete.Parameters.AddWithValue("$ns", ns);
+            delete.ExecuteNonQuery();
+            foreach (var (name, type) in custom)
+            {
+                using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO search_attributes (namespace, name, type) VALUES ($ns, $name, $type)";
+                insert.Parameters.AddWithValue("$ns", ns);
+                insert.Parameters.AddWithValue("$name", name);
+                insert.Parameters.AddWithValue("$type", (int)type);
+                insert.ExecuteNonQuery();
+            }
+        }
+        transaction.Commit();
+        // Only once the transaction is in: a failed write is retried whole by the next flush.
+        foreach (var (runId, events) in written)
+        {
+            persistedEvents[runId] = events;
+        }
+        dirty.Clear();
+        dirtySearchAttributes.Clear();
+    }
+
+    public void Dispose()
+    {
+        insertEvent.Dispose();
+        upsertRun.Dispose();
+        connection.Dispose();
+    }
+
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
