@@ -13,11 +13,12 @@ public static class DevServerBench
 {
     public const string Help =
         "workflows/s and start-to-result latency for a one-activity workflow vs a no-op RPC " +
-        "[--workflows N (1000)] [--rpcs N (5000)] [--concurrency N (32)]";
+        "[--workflows N (1000)] [--rpcs N (5000)] [--concurrency N (32)] [--db (durable SQLite store in a temp file)]";
 
     public static async Task<int> RunAsync(string[] args)
     {
         int workflows = 1000, rpcs = 5000, concurrency = 32;
+        var durable = false;
         for (var i = 0; i < args.Length; i++)
         {
             int Value() => i + 1 < args.Length && int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
@@ -30,6 +31,7 @@ public static class DevServerBench
                     case "--workflows": workflows = Value(); break;
                     case "--rpcs": rpcs = Value(); break;
                     case "--concurrency": concurrency = Value(); break;
+                    case "--db": durable = true; break;
                     default: throw new ArgumentException($"unknown option '{args[i]}'");
                 }
             }
@@ -40,7 +42,26 @@ public static class DevServerBench
             }
         }
 
-        await using var server = await TemporalDevServer.StartAsync(new DevServerOptions());
+        var database = durable ? Path.Combine(Path.GetTempPath(), $"devserver-bench-{Guid.NewGuid():N}.db") : null;
+        try
+        {
+            return await RunAsync(workflows, rpcs, concurrency, database);
+        }
+        finally
+        {
+            if (database != null)
+            {
+                foreach (var file in new[] { database, database + "-wal", database + "-shm" })
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+    }
+
+    private static async Task<int> RunAsync(int workflows, int rpcs, int concurrency, string? database)
+    {
+        await using var server = await TemporalDevServer.StartAsync(new DevServerOptions { DatabasePath = database });
         var client = await TemporalClient.ConnectAsync(new(server.Target));
         var queue = $"bench-{Guid.NewGuid():N}";
         using var worker = new TemporalWorker(
@@ -51,7 +72,9 @@ public static class DevServerBench
                 MaxConcurrentActivityTaskPolls = 8,
             }.AddWorkflow<OneActivityWorkflow>().AddAllActivities(new BenchActivities()));
         var runId = Guid.NewGuid().ToString("N")[..8];
-        Console.WriteLine($"devserver bench: server {server.Target}, {Environment.ProcessorCount} cores, concurrency {concurrency}");
+        Console.WriteLine(
+            $"devserver bench: server {server.Target}, {Environment.ProcessorCount} cores, concurrency {concurrency}, " +
+            $"state {(database != null ? "SQLite (WAL, one transaction per operation)" : "in memory")}");
         await worker.ExecuteAsync(async () =>
         {
             async Task RunWorkflow(string prefix, int i)
@@ -78,6 +101,12 @@ public static class DevServerBench
                 "ratio workflow/no-op: p50 {0:F1}x, throughput {1:F1}x fewer per second",
                 flows.P50 / floor.P50,
                 floor.PerSecond / flows.PerSecond));
+            if (database != null)
+            {
+                var bytes = new[] { database, database + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+                Console.WriteLine(string.Format(
+                    CultureInfo.InvariantCulture, "database: {0:F1} MiB for {1} workflows (file + WAL)", bytes / 1048576.0, workflows + Math.Min(200, workflows)));
+            }
         });
         return 0;
     }
