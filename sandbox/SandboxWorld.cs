@@ -21,6 +21,9 @@ public sealed class SandboxWorld : IAsyncDisposable
     public const string FunctionName = "beak-api";
     public const string ProdAlias = "prod";
     public const string StatusTarget = "beak-api";
+
+    /// <summary>The emergency example's proxy edge; the status service answers its <c>/status</c>.</summary>
+    public const string ProxyEdgeTarget = "proxy-edge";
     public const string FreezeSource = "mission-control-freeze";
     public const int PublishedVersions = 41;
     public const string InitialProdVersion = "39";
@@ -87,6 +90,7 @@ public sealed class SandboxWorld : IAsyncDisposable
         ["StatusPage:PageId"] = LocalStatusPage.PageId,
         ["StatusPage:ApiKey"] = LocalStatusPage.ApiKey,
         [$"Targets:{StatusTarget}:BaseUrl"] = Service.BaseAddress.ToString(),
+        [$"Targets:{ProxyEdgeTarget}:BaseUrl"] = Service.BaseAddress.ToString(),
         [$"FreezeSources:{FreezeSource}:Url"] = Service.FreezeUrl.ToString(),
     };
 

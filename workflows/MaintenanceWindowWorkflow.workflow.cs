@@ -66,6 +66,7 @@ public partial class MaintenanceWindowWorkflow
         schedule = ScheduleRules.Derive(plan, policy, scheduledAt);
         windowEnd = schedule.WindowEnd;
         stepStates.AddRange(plan.Steps.Select(_ => StepState.Pending));
+        nextDeadline = schedule.NoticeAt > scheduledAt ? new("pre-maintenance notice", schedule.NoticeAt) : new("window start", schedule.WindowStart);
     }
 
     private string WindowId => MaintenanceWindowInput.WorkflowIdFor(plan.Id);
@@ -339,6 +340,7 @@ public partial class MaintenanceWindowWorkflow
         executionStarted = true;
         executionStartedAt = Now;
         var overrun = Workflow.RunTaskAsync(WatchOverrunAsync);
+        var retroactiveApproval = Workflow.RunTaskAsync(WatchRetroactiveApprovalAsync);
         await NotifyAsync(NoticeKind.InProgress, new NoticeFacts { StartedAt = executionStartedAt });
 
         var failure = await RunStepsAsync();
@@ -363,7 +365,35 @@ public partial class MaintenanceWindowWorkflow
         }
         executionCancellation.Cancel();
         await overrun;
-        return summary;
+        var approvalGap = await retroactiveApproval;
+        return approvalGap is null ? summary : $"{summary}; {approvalGap}";
+    }
+
+    /// <summary>
+    /// Emergencies may start before they are approved (the policy's deadline falls after the start). The
+    /// window stays open until the approval arrives or the deadline passes; a missing approval is escalated
+    /// and named in the report. A rejection that arrives meanwhile aborts and rolls back (see RecordVote).
+    /// </summary>
+    private async Task<string?> WatchRetroactiveApprovalAsync()
+    {
+        if (Approval.Approved || schedule.ApprovalDeadline <= schedule.WindowStart)
+        {
+            return null;
+        }
+        var wait = schedule.ApprovalDeadline - Now;
+        if (wait > TimeSpan.Zero)
+        {
+            await Workflow.WaitConditionAsync(() => Approval.Approved || Approval.Rejected, wait, Never);
+        }
+        var approval = Approval;
+        if (approval.Approved || approval.Rejected)
+        {
+            return null;
+        }
+        var gap = $"ran without the required approval, still missing at the deadline {ZoneMath.FormatUtc(schedule.ApprovalDeadline)} ({approval.Approvals}/{approval.Required}{MissingGates(approval)})";
+        operatorActions.Add(new("escalate", "policy", gap, Now));
+        await NotifyAsync(NoticeKind.Escalation, ApprovalFacts($"emergency window {gap}"));
+        return gap;
     }
 
     /// <summary>Runs the steps in order; returns why the window must roll back, or null when all succeeded.</summary>

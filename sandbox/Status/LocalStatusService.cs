@@ -19,7 +19,7 @@ public enum VersionFault
 /// A local stand-in for the service a Lambda alias serves (seed 001's Mission Control routes): <c>/beak</c>,
 /// <c>/beak/metrics</c>, <c>/beak/system/status</c> reporting <c>lambda.version</c>, <c>lambda_alias_version</c>,
 /// <c>database</c>, <c>agents</c> and a 0-100 <c>health.score</c>, and <c>/beak/system/freeze</c> for the change-freeze
-/// banner. What it reports follows the version the <see cref="LocalLambdaServer"/>'s alias points at, so promoting
+/// banner, and <c>/status</c> for the proxy edge. What it reports follows the version the <see cref="LocalLambdaServer"/>'s alias points at, so promoting
 /// a faulty version makes the checks fail and restoring the alias makes them pass again.
 /// </summary>
 public sealed class LocalStatusService : IAsyncDisposable
@@ -111,6 +111,8 @@ public sealed class LocalStatusService : IAsyncDisposable
             }
             return Results.Json(body);
         });
+        // The proxy edge's health endpoint (the emergency example's target).
+        app.MapGet("/status", () => Results.Json(new JsonObject { ["edge"] = "ok", ["backends"] = 4 }));
         app.MapGet("/beak/system/freeze", () =>
         {
             string? reason;

@@ -31,6 +31,12 @@ public static class Connection
         Recursive = true,
     };
 
+    public static Option<string?> TaskQueueOption { get; } = new("--task-queue")
+    {
+        Description = "Task queue the worker polls (default: Temporal__TaskQueue, else maintenance-windows).",
+        Recursive = true,
+    };
+
     public static TemporalSettings Settings(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
@@ -44,6 +50,10 @@ public static class Connection
         if (parse.GetValue(NamespaceOption) is { } ns)
         {
             settings.Namespace = ns;
+        }
+        if (parse.GetValue(TaskQueueOption) is { } taskQueue)
+        {
+            settings.TaskQueue = taskQueue;
         }
         return settings;
     }

@@ -27,6 +27,7 @@ public static class StarterCli
         root.Subcommands.Add(SlotsCommand.Create(output, error));
         root.Options.Add(Connection.AddressOption);
         root.Options.Add(Connection.NamespaceOption);
+        root.Options.Add(Connection.TaskQueueOption);
         return root;
     }
 

@@ -35,17 +35,31 @@ public sealed class WindowHarness : IAsyncDisposable
 
     public ITemporalClient Client => Env.Client;
 
-    public static async Task<WindowHarness> StartAsync()
+    /// <summary>Worker configuration added to the sandbox's, e.g. allow-listed runbook commands.</summary>
+    public Dictionary<string, string?> ExtraConfiguration { get; } = [];
+
+    public static async Task<WindowHarness> StartAsync(IReadOnlyDictionary<string, string?>? extraConfiguration = null)
     {
         var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true });
         var world = await SandboxWorld.StartAsync();
         var harness = new WindowHarness(env, world, PlanYaml.LoadPolicyFile(Repo.Path("examples", "policy.yaml")));
+        foreach (var (key, value) in extraConfiguration ?? new Dictionary<string, string?>())
+        {
+            harness.ExtraConfiguration[key] = value;
+        }
         await harness.StartWorkerAsync();
         return harness;
     }
 
-    public async Task StartWorkerAsync() =>
-        worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(World, Env.Server.Target, TaskQueue));
+    public async Task StartWorkerAsync()
+    {
+        var configuration = InProcessWorker.SandboxConfiguration(World, Env.Server.Target, TaskQueue);
+        foreach (var (key, value) in ExtraConfiguration)
+        {
+            configuration[key] = value;
+        }
+        worker = await InProcessWorker.StartAsync(configuration);
+    }
 
     public async Task StopWorkerAsync()
     {

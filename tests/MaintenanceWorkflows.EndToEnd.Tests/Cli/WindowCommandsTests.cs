@@ -1,0 +1,106 @@
+using MaintenanceWorkflows.EndToEnd.Tests.Windows;
+using MaintenanceWorkflows.Starter.Commands;
+
+namespace MaintenanceWorkflows.EndToEnd.Tests.Cli;
+
+/// <summary>The operator commands through the real command-line parser against a devserver with a running worker.</summary>
+public sealed class WindowCommandsTests
+{
+    private const string WindowId = "maint-lambda-v40-promotion";
+
+    [Fact]
+    public async Task ScheduleApproveAckStatusList_AgainstARunningWorker_SteerTheWindow()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var (plan, noticeAt) = await ExampleInTheNextSlotAsync(harness);
+
+        var schedule = await RunAsync(harness, "schedule", plan);
+        Assert.True(schedule.Exit == 0, schedule.Error);
+        Assert.Contains($"scheduled {WindowId}", schedule.Output, StringComparison.Ordinal);
+        Assert.Contains($"next:      pre-maintenance notice at {noticeAt}", schedule.Output, StringComparison.Ordinal);
+
+        var again = await RunAsync(harness, "schedule", plan);
+        Assert.Equal(Connection.ExitRefused, again.Exit);
+        Assert.Contains("already scheduled and running", again.Error, StringComparison.Ordinal);
+
+        var self = await RunAsync(harness, "approve", WindowId, "--by", "ops-lead");
+        Assert.Equal(Connection.ExitRefused, self.Exit);
+        Assert.Contains("refused: 'ops-lead' requested this window and may not approve it", self.Error, StringComparison.Ordinal);
+
+        var approve = await RunAsync(harness, "approve", "lambda-v40-promotion", "--by", "T-JOSH", "--comment", "gate ok");
+        Assert.True(approve.Exit == 0, approve.Error);
+        Assert.Contains("approve by T-JOSH recorded; the window is approved.", approve.Output, StringComparison.Ordinal);
+
+        var ack = await RunAsync(harness, "ack", WindowId, "agent-fleet", "--by", "sre-oncall", "--note", "12/12 alive");
+        Assert.True(ack.Exit == 0, ack.Error);
+        var unknownItem = await RunAsync(harness, "ack", WindowId, "agent-flet", "--by", "sre-oncall");
+        Assert.Equal(Connection.ExitRefused, unknownItem.Exit);
+        Assert.Contains("'agent-flet' is not a manual checklist item", unknownItem.Error, StringComparison.Ordinal);
+
+        var status = await RunAsync(harness, "status", WindowId);
+        Assert.True(status.Exit == 0, status.Error);
+        Assert.Contains("phase:     Scheduled since", status.Output, StringComparison.Ordinal);
+        Assert.Contains("approvals: 1/1 APPROVED by T-JOSH", status.Output, StringComparison.Ordinal);
+        Assert.Contains("[x] before agent-fleet", status.Output, StringComparison.Ordinal);
+        Assert.True(status.Output.Contains($"next:      pre-maintenance notice at {noticeAt}", StringComparison.Ordinal), status.Output);
+        Assert.Contains("1. promote-prod", status.Output, StringComparison.Ordinal);
+
+        var list = await RunAsync(harness, "list");
+        Assert.True(list.Exit == 0, list.Error);
+        Assert.Contains("Scheduled (1)", list.Output, StringComparison.Ordinal);
+        Assert.Contains(WindowId, list.Output, StringComparison.Ordinal);
+        Assert.Contains("Lambda prod alias promotion - v40 deploy", list.Output, StringComparison.Ordinal);
+
+        var abort = await RunAsync(harness, "abort", WindowId, "--by", "ops-lead", "--reason", "vendor outage");
+        Assert.True(abort.Exit == 0, abort.Error);
+        var report = await harness.Client.GetWorkflowHandle(WindowId).GetResultAsync<Workflows.MaintenanceReport>();
+        Assert.Equal(Workflows.WindowPhase.Cancelled, report.Outcome);
+
+        var closed = await RunAsync(harness, "status", WindowId);
+        Assert.Contains("outcome:  Cancelled", closed.Output.Replace("outcome:   ", "outcome:  ", StringComparison.Ordinal), StringComparison.Ordinal);
+        var listAll = await RunAsync(harness, "list", "--all");
+        Assert.Contains("Cancelled (1)", listAll.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Commands_UnknownWindowAndUnreachableServer_ClearErrorsAndExitCodes()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+
+        var missing = await RunAsync(harness, "approve", "maint-nope", "--by", "T-JOSH");
+        Assert.Equal(Connection.ExitNotFound, missing.Exit);
+        Assert.Contains("no window 'maint-nope'", missing.Error, StringComparison.Ordinal);
+
+        var badTime = await RunAsync(harness, "extend", "maint-nope", "--until", "2027-02-09 05:00");
+        Assert.Equal(Connection.ExitUsage, badTime.Exit);
+        Assert.Contains("needs a date, time and offset", badTime.Error, StringComparison.Ordinal);
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await StarterCli.RunAsync(["status", "maint-x", "--address", "127.0.0.1:1"], output, error);
+        Assert.Equal(Connection.ExitUnavailable, exit);
+        Assert.Contains("cannot reach Temporal at 127.0.0.1:1", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The example plan, rewritten to start in the earliest slot the policy allows from now, so the test never goes stale.</summary>
+    private static async Task<(string Path, string NoticeAt)> ExampleInTheNextSlotAsync(WindowHarness harness)
+    {
+        var moved = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        var local = MaintenanceWorkflows.Workflows.Plans.ZoneMath.ToLocal(moved.Window.Start, moved.Window.TimeZone);
+        var yaml = File.ReadAllText(Repo.Path("examples", "lambda-v40-promotion.yaml"))
+            .Replace("start: 2027-02-09T02:00", $"start: {local:yyyy-MM-ddTHH:mm}", StringComparison.Ordinal);
+        var path = System.IO.Path.Combine(Directory.CreateTempSubdirectory("window-cli-").FullName, "lambda-v40-promotion.yaml");
+        File.WriteAllText(path, yaml);
+        File.Copy(Repo.Path("examples", "policy.yaml"), System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "policy.yaml"));
+        return (path, MaintenanceWorkflows.Workflows.Plans.ZoneMath.FormatUtc(moved.Window.Start - TimeSpan.FromHours(24)));
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(WindowHarness harness, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await StarterCli.RunAsync([.. args, "--address", harness.Env.Server.Target, "--task-queue", harness.TaskQueue], output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+}
