@@ -92,7 +92,14 @@ public static class ScheduleCommand
                 // A window that ended (postponed, cancelled, completed) may be scheduled again under the same id.
                 IdReusePolicy = WorkflowIdReusePolicy.AllowDuplicate,
                 TypedSearchAttributes = MaintenanceSearchAttributes.For(plan, WindowPhase.Scheduled),
-                Memo = new Dictionary<string, object> { ["Title"] = plan.Title, ["Scope"] = plan.Scope },
+                // The calendar shows these without reading each window's history.
+                Memo = new Dictionary<string, object>
+                {
+                    ["Title"] = plan.Title,
+                    ["Scope"] = plan.Scope,
+                    ["Impact"] = plan.Impact.Summary,
+                    ["TimeZone"] = plan.Window.TimeZone,
+                },
                 StaticSummary = $"{plan.Type} maintenance: {plan.Title}",
             });
     }

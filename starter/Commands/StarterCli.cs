@@ -25,6 +25,7 @@ public static class StarterCli
         root.Subcommands.Add(PostmortemCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(SlotsCommand.Create(output, error));
+        root.Subcommands.Add(CalendarCommand.Create(output, error));
         root.Options.Add(Connection.AddressOption);
         root.Options.Add(Connection.NamespaceOption);
         root.Options.Add(Connection.TaskQueueOption);
