@@ -47,6 +47,8 @@ public sealed class CalendarCommandTests : IDisposable
         // Waiting for the first window skips time through its start; the SES window starts with it and stops at its manual step.
         Assert.Equal(WindowPhase.Completed, (await completed.GetResultAsync()).Outcome);
         await WaitForPhaseAsync(held, WindowPhase.InProgress);
+        await harness.WaitForIdleActivitiesAsync(held);
+        await harness.WaitForIdleActivitiesAsync(upcoming);
         var at = new DateTimeOffset(await harness.Env.GetCurrentTimeAsync(), TimeSpan.Zero);
         // The window end moves with extensions (the held window may have been extended automatically); the calendar shows the current one.
         var heldEnd = (await held.QueryAsync(wf => wf.Status)).WindowEnd;

@@ -165,6 +165,7 @@ public sealed class PostmortemTests : IDisposable
         await WindowHarness.ApproveAsync(handle, approver: plan.Requester, comment: "my own");
         await WindowHarness.ApproveAsync(handle, comment: "gate ok");
         await handle.QueryAsync(wf => wf.Status);
+        await harness.WaitForIdleActivitiesAsync(handle);
 
         var (exit, output, error) = await RunAsync("postmortem", handle.Id, "--out", Out("running"), "--address", harness.Env.Server.Target);
 
@@ -177,6 +178,7 @@ public sealed class PostmortemTests : IDisposable
         Assert.Contains("| T-JOSH | Approve | signal | recorded: \"gate ok\" |", markdown, StringComparison.Ordinal);
         Assert.Contains("| Scheduled | ", markdown, StringComparison.Ordinal);
         Assert.Contains("| (current) |", markdown, StringComparison.Ordinal);
+        Assert.Contains("approval-request notice: email-approvers delivered, slack-team-ops delivered", markdown, StringComparison.Ordinal);
         AssertChart(Path.Combine(Out("running"), PostmortemWriter.ChartFile), executionPanel: false);
     }
 

@@ -98,6 +98,28 @@ public sealed class WindowHarness : IAsyncDisposable
     public static Task ApproveAsync(WorkflowHandle handle, string approver = "T-JOSH", string? comment = "approved in test") =>
         handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = approver, Comment = comment }]);
 
+    /// <summary>
+    /// Waits (30 s at most) until the window has no activity in flight: its history then tells everything up to
+    /// now, and stopping the worker cannot race a late activity completion (sdk-dotnet#856 aborts the process).
+    /// </summary>
+    public async Task WaitForIdleActivitiesAsync(WorkflowHandle handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var request = new Temporalio.Api.WorkflowService.V1.DescribeWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            Execution = new Temporalio.Api.Common.V1.WorkflowExecution { WorkflowId = handle.Id },
+        };
+        while ((await Client.WorkflowService.DescribeWorkflowExecutionAsync(request)).PendingActivities.Count > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{handle.Id} still has activities in flight after 30 s");
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopWorkerAsync();
