@@ -29,6 +29,7 @@ public static class AckCommand
         var windowId = Connection.WindowId(window);
         var handle = client.GetWorkflowHandle<MaintenanceWindowWorkflow>(windowId);
         var ack = new Acknowledgement { Item = item, By = by, Note = note };
+        using var answer = WindowArguments.AnswerDeadline(parse);
         try
         {
             if (viaSignal)
@@ -39,7 +40,7 @@ public static class AckCommand
             }
             var receipt = await handle.ExecuteUpdateAsync(
                 wf => wf.SubmitAcknowledgementAsync(ack),
-                new WorkflowUpdateOptions { Rpc = new RpcOptions { Timeout = WindowArguments.WorkerAnswerTimeout } });
+                new WorkflowUpdateOptions { Rpc = new RpcOptions { CancellationToken = answer.Token } });
             output.WriteLine($"{windowId}: '{receipt.Item}' acknowledged by {receipt.By} at {receipt.At:u}.");
             return 0;
         }

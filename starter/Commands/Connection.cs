@@ -99,6 +99,8 @@ public static class Connection
             WorkflowUpdateFailedException { InnerException: ApplicationFailureException refused } =>
                 (ExitRefused, $"refused: {refused.Message}"),
             WorkflowQueryFailedException query => (ExitRefused, $"error: the window could not answer: {query.Message}"),
+            OperationCanceledException or WorkflowUpdateRpcTimeoutOrCanceledException =>
+                (ExitUnavailable, $"error: no worker answered for '{windowId}' within --timeout; is the worker running on the window's task queue (--task-queue / Temporal__TaskQueue)?"),
             RpcException { Code: RpcException.StatusCode.DeadlineExceeded } =>
                 (ExitUnavailable, $"error: no worker answered for '{windowId}' in time; is the worker running on the window's task queue?"),
             RpcException rpc => (ExitUnavailable, $"error: Temporal answered {rpc.Code}: {rpc.Message}"),

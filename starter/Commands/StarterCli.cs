@@ -29,6 +29,7 @@ public static class StarterCli
         root.Options.Add(Connection.AddressOption);
         root.Options.Add(Connection.NamespaceOption);
         root.Options.Add(Connection.TaskQueueOption);
+        root.Options.Add(WindowArguments.WorkerTimeout);
         return root;
     }
 
@@ -36,6 +37,27 @@ public static class StarterCli
     {
         var root = Build(output, error);
         var parsed = root.Parse(args);
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+#pragma warning disable CA1031 // The CLI's last line of defence: a message, never a stack trace (unless asked for).
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("STARTER_DEBUG") is { Length: > 0 })
+            {
+                error.WriteLine(e);
+            }
+            else
+            {
+                error.WriteLine("  (set STARTER_DEBUG=1 to see the details)");
+            }
+            return UnexpectedError;
+        }
     }
+
+    /// <summary>Exit code for a failure no command anticipated.</summary>
+    public const int UnexpectedError = 70;
 }

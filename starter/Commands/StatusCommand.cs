@@ -26,12 +26,13 @@ public static class StatusCommand
         }
         var windowId = Connection.WindowId(window);
         var handle = client.GetWorkflowHandle<MaintenanceWindowWorkflow>(windowId);
+        using var answer = WindowArguments.AnswerDeadline(parse);
         try
         {
             var description = await handle.DescribeAsync();
             if (description.Status == WorkflowExecutionStatus.Running)
             {
-                var status = await handle.QueryAsync(wf => wf.Status, new WorkflowQueryOptions { Rpc = new RpcOptions { Timeout = WindowArguments.WorkerAnswerTimeout } });
+                var status = await handle.QueryAsync(wf => wf.Status, new WorkflowQueryOptions { Rpc = new RpcOptions { CancellationToken = answer.Token } });
                 Write(output, windowId, status);
                 return 0;
             }

@@ -34,6 +34,7 @@ public static class VoteCommand
         }
         var windowId = Connection.WindowId(window);
         var handle = client.GetWorkflowHandle<MaintenanceWindowWorkflow>(windowId);
+        using var answer = WindowArguments.AnswerDeadline(parse);
         try
         {
             if (viaSignal)
@@ -45,7 +46,7 @@ public static class VoteCommand
             }
             var receipt = await handle.ExecuteUpdateAsync(
                 wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = by, Decision = decision, Comment = comment }),
-                new WorkflowUpdateOptions { Rpc = new RpcOptions { Timeout = WindowArguments.WorkerAnswerTimeout } });
+                new WorkflowUpdateOptions { Rpc = new RpcOptions { CancellationToken = answer.Token } });
             var status = receipt.Status;
             output.WriteLine(
                 $"{windowId}: {decision.ToString().ToLowerInvariant()} by {receipt.Vote.Approver} recorded; " +

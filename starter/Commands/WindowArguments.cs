@@ -5,8 +5,19 @@ namespace MaintenanceWorkflows.Starter.Commands;
 /// <summary>Arguments shared by the commands that steer a running window.</summary>
 public static class WindowArguments
 {
-    /// <summary>Updates wait for the worker's answer; without a worker they would wait forever.</summary>
-    public static readonly TimeSpan WorkerAnswerTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Updates and queries need a worker to answer; without one the SDK would keep asking, so the command
+    /// gives up after this long (a cancellation, not an RPC deadline, which the SDK retries).
+    /// </summary>
+    public static Option<TimeSpan> WorkerTimeout { get; } = new("--timeout")
+    {
+        Description = "How long approve, reject, ack and status wait for the worker to answer (default 00:00:30).",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
+        Recursive = true,
+    };
+
+    /// <summary>A cancellation source that fires after the <c>--timeout</c> the operator gave.</summary>
+    public static CancellationTokenSource AnswerDeadline(ParseResult parse) => new(parse.GetValue(WorkerTimeout));
 
     public static Argument<string> Window() => new("window") { Description = "Window id (maint-<plan id>) or plan id." };
 

@@ -75,6 +75,14 @@ public sealed class WindowCommandsTests
         Assert.Equal(Connection.ExitUsage, badTime.Exit);
         Assert.Contains("needs a date, time and offset", badTime.Error, StringComparison.Ordinal);
 
+        // A window nobody serves: the update would wait for a worker forever; --timeout ends it.
+        await harness.StopWorkerAsync();
+        var (plan, _) = await ExampleInTheNextSlotAsync(harness);
+        Assert.Equal(0, (await RunAsync(harness, "schedule", plan)).Exit);
+        var unanswered = await RunAsync(harness, "approve", WindowId, "--by", "T-JOSH", "--timeout", "00:00:02");
+        Assert.True(unanswered.Exit == Connection.ExitUnavailable, unanswered.Error);
+        Assert.Contains("no worker answered", unanswered.Error, StringComparison.Ordinal);
+
         using var output = new StringWriter();
         using var error = new StringWriter();
         var exit = await StarterCli.RunAsync(["status", "maint-x", "--address", "127.0.0.1:1"], output, error);
