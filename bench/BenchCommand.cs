@@ -7,6 +7,7 @@ public static class BenchCommand
     {
         ["devserver"] = (DevServerBench.Help, DevServerBench.RunAsync),
         ["activities"] = (ActivitiesBench.Help, ActivitiesBench.RunAsync),
+        ["postmortem"] = (PostmortemBench.Help, PostmortemBench.RunAsync),
     };
 
     public static async Task<int> RunAsync(string[] args)
