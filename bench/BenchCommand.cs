@@ -8,6 +8,7 @@ public static class BenchCommand
         ["devserver"] = (DevServerBench.Help, DevServerBench.RunAsync),
         ["activities"] = (ActivitiesBench.Help, ActivitiesBench.RunAsync),
         ["postmortem"] = (PostmortemBench.Help, PostmortemBench.RunAsync),
+        ["windows"] = (WindowsBench.Help, WindowsBench.RunAsync),
     };
 
     public static async Task<int> RunAsync(string[] args)
