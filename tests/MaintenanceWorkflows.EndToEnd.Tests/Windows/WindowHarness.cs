@@ -65,6 +65,12 @@ public sealed class WindowHarness : IAsyncDisposable
     {
         if (worker is { } running)
         {
+            // Never stop a worker under an activity it is running: a completion after shutdown aborts the
+            // process (sdk-dotnet#856), which would end the whole test run.
+            await foreach (var window in Client.ListWorkflowsAsync($"TaskQueue = '{TaskQueue}' AND ExecutionStatus = 'Running'"))
+            {
+                await WaitForIdleActivitiesAsync(Client.GetWorkflowHandle(window.Id));
+            }
             worker = null;
             await running.StopAsync();
             running.Dispose();
