@@ -10,6 +10,9 @@ namespace MaintenanceWorkflows.Activities.Tests.Support;
 public sealed class SesEmulator : IAsyncDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>Installs the pinned npm tools once per test run when a fresh clone has not yet (`dotnet test` alone then works).</summary>
+    private static readonly Lazy<Task<string>> Installed = new(InstallAsync);
     private readonly Process process;
 
     private SesEmulator(Process process, Uri baseAddress)
@@ -23,12 +26,7 @@ public sealed class SesEmulator : IAsyncDisposable
     /// <summary>Starts the emulator; its GetAccount answers with the given quota.</summary>
     public static async Task<SesEmulator> StartAsync(double sentLast24Hours = 12, double max24HourSend = 200, bool productionAccess = true, bool sendingEnabled = true)
     {
-        var executable = Path.Combine(RepoPaths.Root, "tools", "node_modules", ".bin", "aws-ses-v2-local");
-        if (!File.Exists(executable))
-        {
-            throw new InvalidOperationException(
-                $"The SES v2 emulator is not installed ({executable} is missing). Run `npm ci` in {Path.Combine(RepoPaths.Root, "tools")} (needs Node.js), then rerun the tests.");
-        }
+        var executable = await Installed.Value;
 
         var port = FreePort();
         var start = new ProcessStartInfo(executable)
@@ -62,6 +60,34 @@ public sealed class SesEmulator : IAsyncDisposable
         var emulator = new SesEmulator(process, new Uri($"http://127.0.0.1:{port}/"));
         await emulator.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
         return emulator;
+    }
+
+    private static async Task<string> InstallAsync()
+    {
+        var tools = Path.Combine(RepoPaths.Root, "tools");
+        var executable = Path.Combine(tools, "node_modules", ".bin", "aws-ses-v2-local");
+        if (File.Exists(executable))
+        {
+            return executable;
+        }
+        var install = new ProcessStartInfo("npm") { ArgumentList = { "ci", "--no-audit", "--no-fund", "--loglevel=error" }, WorkingDirectory = tools, RedirectStandardError = true, RedirectStandardOutput = true };
+        try
+        {
+            using var npm = Process.Start(install)!;
+            var errors = npm.StandardError.ReadToEndAsync();
+            await npm.StandardOutput.ReadToEndAsync();
+            await npm.WaitForExitAsync();
+            if (npm.ExitCode != 0 || !File.Exists(executable))
+            {
+                throw new InvalidOperationException($"`npm ci` in {tools} failed (exit {npm.ExitCode}): {await errors}");
+            }
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException(
+                $"The SES v2 emulator is not installed ({executable} is missing) and npm could not be run ({e.Message}). Install Node.js and run `npm ci` in {tools}, then rerun the tests.", e);
+        }
+        return executable;
     }
 
     /// <summary>Emails the emulator has stored, as its GET /store API returns them.</summary>
