@@ -1,0 +1,50 @@
+using System.Text.Json;
+using MaintenanceWorkflows.Starter.Commands;
+using MaintenanceWorkflows.Workflows;
+
+namespace MaintenanceWorkflows.EndToEnd.Tests.Demo;
+
+/// <summary>`starter demo`, the main job, through the real command line.</summary>
+public sealed class DemoTests : IDisposable
+{
+    private readonly string output = Directory.CreateTempSubdirectory("demo-").FullName;
+
+    public void Dispose() => Directory.Delete(output, recursive: true);
+
+    [Fact]
+    public async Task Demo_TwoExampleWindows_FirstCompletesSecondRollsBackAndReportsAreWritten()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var exit = await StarterCli.RunAsync(["demo", "--examples", Repo.Path("examples"), "--out", output], stdout, stderr);
+
+        Assert.True(exit == 0, stderr.ToString());
+        var text = stdout.ToString();
+        Assert.Contains("LOCAL SANDBOX TARGETS", text, StringComparison.Ordinal);
+        Assert.Contains("ops-lead tries to approve: refused", text, StringComparison.Ordinal);
+        Assert.Contains("maint-lambda-v40-promotion       phase -> Completed", text, StringComparison.Ordinal);
+        Assert.Contains("maint-lambda-v41-promotion       phase -> RollingBack", text, StringComparison.Ordinal);
+        Assert.Contains("compensation: prod 41 -> 40 (restored)", text, StringComparison.Ordinal);
+        Assert.Contains("alias prod now -> v40", text, StringComparison.Ordinal);
+
+        var reports = Directory.GetFiles(output, "*.report.json").Order(StringComparer.Ordinal)
+            .Select(f => JsonSerializer.Deserialize<MaintenanceReport>(File.ReadAllText(f))!)
+            .ToList();
+        Assert.Equal([WindowPhase.Completed, WindowPhase.RolledBack], reports.Select(r => r.Outcome));
+        // The first window's 24-hour notice really passed on the server's clock.
+        Assert.True(reports[0].ExecutionStartedAt - reports[0].ScheduledAt >= TimeSpan.FromHours(24));
+    }
+
+    [Fact]
+    public async Task Demo_NoExamplesDirectory_ClearErrorAndUsageExit()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var exit = await StarterCli.RunAsync(["demo", "--examples", output], stdout, stderr);
+
+        Assert.Equal(Connection.ExitUsage, exit);
+        Assert.Contains("has no policy.yaml", stderr.ToString(), StringComparison.Ordinal);
+    }
+}
