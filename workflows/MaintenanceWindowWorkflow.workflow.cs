@@ -424,7 +424,7 @@ public partial class MaintenanceWindowWorkflow
             }
             catch (Exception e) when (IsStepFailure(e))
             {
-                var cancelled = AbortRequested && e is ActivityFailureException { InnerException: CanceledFailureException } or OperationCanceledException or CanceledFailureException;
+                var cancelled = AbortRequested && IsCancellation(e);
                 stepStates[i] = cancelled ? StepState.Cancelled : StepState.Failed;
                 var detail = cancelled ? $"cancelled: {abortReason}" : PlanActivities.Describe(e);
                 stepRecords.Add(new() { StepId = step.Id, Title = step.Title, Type = step.StepType, Outcome = cancelled ? StepOutcome.Cancelled : StepOutcome.Failed, StartedAt = startedAt, FinishedAt = Now, Detail = detail });
@@ -435,6 +435,9 @@ public partial class MaintenanceWindowWorkflow
         waitingFor = null;
         return null;
     }
+
+    private static bool IsCancellation(Exception e) =>
+        e is OperationCanceledException or CanceledFailureException or ActivityFailureException { InnerException: CanceledFailureException };
 
     private static bool IsStepFailure(Exception e) =>
         e is ActivityFailureException or OperationCanceledException or CanceledFailureException
@@ -546,7 +549,17 @@ public partial class MaintenanceWindowWorkflow
         {
             waitingFor = $"verification round {round}/{plannedRounds}";
             nextDeadline = new("end of soak", Now + (interval * (plannedRounds - round + 1)));
-            tracker.Record(await RunChecksAsync(checks, ct));
+            IReadOnlyList<CheckResult> results;
+            try
+            {
+                results = await RunChecksAsync(checks, ct);
+            }
+            catch (Exception e) when (AbortRequested && IsCancellation(e))
+            {
+                // Abort (or the overrun policy) cancelled the round in flight; the rollback below takes over.
+                break;
+            }
+            tracker.Record(results);
             if (tracker.Trigger is not null || AbortRequested)
             {
                 break;

@@ -37,6 +37,24 @@ public sealed class OperatorControlTests
     }
 
     [Fact]
+    public async Task Abort_DuringVerification_RollsBackWithoutFinishingTheSoak()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        var handle = await StartApprovedAsync(harness, plan);
+        await SleepUntilAsync(harness, plan.Window.Start + TimeSpan.FromMinutes(3));
+        Assert.Equal(WindowPhase.Verifying, (await handle.QueryAsync(wf => wf.Status)).Phase);
+
+        await handle.SignalAsync(WindowHandlers.Abort, [new OperatorCommand { By = "sre-oncall", Reason = "customer reports" }]);
+        var report = await handle.GetResultAsync();
+
+        Assert.True(report.Outcome == WindowPhase.RolledBack, report.Summary);
+        Assert.Contains("during verification: customer reports", report.Summary, StringComparison.Ordinal);
+        Assert.True(report.Verification!.RoundsRun < report.Verification.PlannedRounds);
+        Assert.Equal("39", harness.World.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion);
+    }
+
+    [Fact]
     public async Task Abort_BeforeTheWindow_CancelsWithNotice()
     {
         await using var harness = await WindowHarness.StartAsync();
