@@ -169,6 +169,7 @@ public sealed record NoticeModel
             },
             Facts = new FactsView
             {
+                AboutApproval = facts.ApprovalsMissing is not null,
                 AtUtc = facts.At is { } at ? WindowView.Utc(at) : null,
                 StartedUtc = facts.StartedAt is { } started ? WindowView.Utc(started) : null,
                 CompletedUtc = facts.CompletedAt is { } completed ? WindowView.Utc(completed) : null,
@@ -487,6 +488,9 @@ public sealed record ApprovalView
 
 public sealed record FactsView
 {
+    /// <summary>True when the notice is about missing approvals; an escalation without it is about the work going wrong.</summary>
+    public required bool AboutApproval { get; init; }
+
     public string? AtUtc { get; init; }
 
     public string? StartedUtc { get; init; }

@@ -53,6 +53,50 @@ public sealed class WindowLifecycleTests
     }
 
     [Fact]
+    public async Task Run_ACompensationFails_UndoesTheRestThenFailsWithAP1Escalation()
+    {
+        var runbook = new Dictionary<string, string?>
+        {
+            ["Commands:cdn-config:Executable"] = "/bin/echo",
+            ["Commands:cdn-config:Arguments:0"] = "{profile}",
+            ["Commands:cdn-config-revert:Executable"] = "/bin/sh",
+            ["Commands:cdn-config-revert:Arguments:0"] = "-c",
+            ["Commands:cdn-config-revert:Arguments:1"] = "echo 'CDN API: revision locked by another deploy' >&2; exit 3",
+        };
+        await using var harness = await WindowHarness.StartAsync(runbook);
+        harness.World.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion = "40";
+        harness.World.Service.Break("41", VersionFault.BadGateway);
+        var plan = await harness.PlanAsync("lambda-v41-promotion.yaml");
+        var cdn = new CommandStep
+        {
+            Id = "cdn-profile",
+            Title = "Switch the CDN to the v41 cache profile",
+            Command = "cdn-config",
+            Args = new Dictionary<string, string> { ["profile"] = "v41" },
+            Rollback = new CommandStep { Id = "cdn-profile-revert", Title = "Restore the previous CDN cache profile", Command = "cdn-config-revert" },
+        };
+        plan = plan with { Steps = [cdn, .. plan.Steps] };
+        var handle = await harness.ScheduleAsync(plan);
+        await WindowHarness.ApproveAsync(handle);
+        await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
+
+        var report = await handle.GetResultAsync();
+
+        Assert.True(report.Outcome == WindowPhase.Failed, report.Summary);
+        Assert.Contains("not undone: cdn-profile", report.Summary, StringComparison.Ordinal);
+        // Newest first, and the failure of one compensation does not stop the next.
+        Assert.Equal(["promote-prod", "cdn-profile"], report.Compensations.Select(c => c.StepId));
+        Assert.Equal([CompensationOutcome.Undone, CompensationOutcome.Failed], report.Compensations.Select(c => c.Outcome));
+        Assert.Contains("exited with code 3", report.Compensations[1].Detail, StringComparison.Ordinal);
+        Assert.Equal("40", harness.World.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion);
+        var escalation = report.Notices.Last();
+        Assert.Equal(NoticeKind.Escalation, escalation.Kind);
+        Assert.Contains(escalation.Deliveries, d => d.Channel == "slack-team-ops" && d.Status == DeliveryStatus.Delivered);
+        var posted = harness.World.Chat.Received["slack-team-ops"].GetRawText();
+        Assert.Contains("P1", posted, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_PromotedVersionCrashLoops_RollsBackToThePreviousVersion()
     {
         await using var harness = await WindowHarness.StartAsync();
