@@ -547,6 +547,15 @@ public partial class MaintenanceWindowWorkflow
         var ct = executionCancellation.Token;
         for (var round = 1; round <= plannedRounds && checks.Count > 0; round++)
         {
+            if (paused)
+            {
+                waitingFor = "resume (the window is paused)";
+                await Workflow.WaitConditionAsync(() => !paused || AbortRequested, Never);
+                if (AbortRequested)
+                {
+                    break;
+                }
+            }
             waitingFor = $"verification round {round}/{plannedRounds}";
             nextDeadline = new("end of soak", Now + (interval * (plannedRounds - round + 1)));
             IReadOnlyList<CheckResult> results;

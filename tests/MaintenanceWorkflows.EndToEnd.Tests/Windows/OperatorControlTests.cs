@@ -103,6 +103,28 @@ public sealed class OperatorControlTests
     }
 
     [Fact]
+    public async Task Pause_DuringVerification_HoldsTheSoakUntilResume()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        var handle = await StartApprovedAsync(harness, plan);
+        await SleepUntilAsync(harness, plan.Window.Start + TimeSpan.FromMinutes(3));
+        await handle.SignalAsync(WindowHandlers.Pause, [new OperatorCommand { By = "sre-oncall", Reason = "reading dashboards" }]);
+        await SleepUntilAsync(harness, plan.Window.Start + TimeSpan.FromMinutes(20));
+
+        var paused = await handle.QueryAsync(wf => wf.Status);
+        Assert.Equal(WindowPhase.Verifying, paused.Phase);
+        Assert.Contains("paused", paused.WaitingFor, StringComparison.Ordinal);
+
+        await handle.SignalAsync(WindowHandlers.Resume, [new OperatorCommand { By = "sre-oncall" }]);
+        var report = await handle.GetResultAsync();
+
+        Assert.True(report.Outcome == WindowPhase.Completed, report.Summary);
+        Assert.Equal(10, report.Verification!.RoundsRun);
+        Assert.True(report.FinishedAt >= plan.Window.Start + TimeSpan.FromMinutes(20), "the soak waited for Resume");
+    }
+
+    [Fact]
     public async Task Overrun_PausedPastTheEnd_ExtendsOnceThenRollsBack()
     {
         await using var harness = await WindowHarness.StartAsync();
