@@ -24,7 +24,4 @@ public enum WindowPhase
 public static class WindowPhases
 {
     public static bool IsFinal(this WindowPhase phase) => phase >= WindowPhase.Completed;
-
-    /// <summary>Phases in which nothing has changed yet, so stopping needs no rollback.</summary>
-    public static bool IsBeforeExecution(this WindowPhase phase) => phase <= WindowPhase.PreChecks;
 }
