@@ -93,13 +93,14 @@ public static class WindowsBench
 
     private static async Task<WorkflowHandle> ScheduleOneAsync(DevServerWorkflowEnvironment env, SandboxWorld world, MaintenancePolicy policy, MaintenancePlan template, string taskQueue, int index)
     {
-        // Each window promotes its own function, so their alias parity checks do not collide; the checks that
-        // read the shared status service's version are left out.
+        // Each window promotes its own function, so their alias parity checks do not collide. Left out: the
+        // checks that read the shared status service's version, and the SES quota check (every window emails
+        // its approvers, so past 200 windows the sandbox quota would rightly postpone the rest).
         var function = $"{SandboxWorld.FunctionName}-{index}";
         var lambda = world.Lambda.AddFunction(function, world.Function.LatestCodeSha256, [.. world.Function.Versions.Select(v => v.CodeSha256)]);
         lambda.AddAlias(SandboxWorld.ProdAlias, SandboxWorld.InitialProdVersion);
         var checks = template.Checks
-            .Where(c => c is not HttpJsonCheck { Expect.Count: > 0 })
+            .Where(c => c is not HttpJsonCheck { Expect.Count: > 0 } and not EmailQuotaCheck)
             .Select(c => c switch
             {
                 LambdaAliasCheck a => a with { Function = function },
