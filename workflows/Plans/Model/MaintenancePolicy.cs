@@ -54,15 +54,26 @@ public sealed record OrganizationInfo
     public string? AuditTrailUrl { get; init; }
 }
 
+/// <summary>
+/// Slots in one of two forms, in local time in the policy zone: weekdays with a start and end
+/// (<see cref="Days"/>, <see cref="Start"/>, <see cref="End"/>), or a cron expression giving the starts and a
+/// <see cref="Duration"/>. The loader and <see cref="PolicyRules"/> reject a slot that mixes or lacks both.
+/// </summary>
 public sealed record CadenceSlot
 {
-    public required IReadOnlyList<Weekday> Days { get; init; }
+    public IReadOnlyList<Weekday> Days { get; init; } = [];
 
     /// <summary>Local start in the policy zone.</summary>
-    public required TimeOnly Start { get; init; }
+    public TimeOnly? Start { get; init; }
 
     /// <summary>Local end; earlier than <see cref="Start"/> means the slot runs past midnight.</summary>
-    public required TimeOnly End { get; init; }
+    public TimeOnly? End { get; init; }
+
+    /// <summary>Standard five-field cron expression whose firings are the slots' local starts, e.g. "0 2 * * TUE,THU".</summary>
+    public string? Cron { get; init; }
+
+    /// <summary>Wall-clock length of a cron slot: 2h from 01:30 ends at 03:30 local even on a DST night, as a day/time slot does.</summary>
+    public TimeSpan? Duration { get; init; }
 }
 
 public sealed record TypePolicies

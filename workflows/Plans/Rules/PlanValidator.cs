@@ -462,7 +462,11 @@ public static class PlanValidator
     }
 
     private static string DescribeCadence(MaintenancePolicy policy) =>
-        string.Join("; ", policy.Cadence.Select(s => $"{string.Join("/", s.Days.Select(d => d.ToString()[..3]))} {s.Start:HH\\:mm}-{s.End:HH\\:mm}")) + $" {policy.TimeZone}";
+        string.Join("; ", policy.Cadence.Select(DescribeSlot)) + $" {policy.TimeZone}";
+
+    private static string DescribeSlot(CadenceSlot slot) => slot.Cron is { } cron
+        ? $"cron \"{cron}\" for {Format.Span(slot.Duration ?? TimeSpan.Zero)}"
+        : $"{string.Join("/", slot.Days.Select(d => d.ToString()[..3]))} {slot.Start:HH\\:mm}-{slot.End:HH\\:mm}";
 
     private static string Capitalized(MaintenanceType type) => type.ToString();
 }

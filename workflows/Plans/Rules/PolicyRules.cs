@@ -22,16 +22,7 @@ public static partial class PolicyRules
 
         for (var i = 0; i < policy.Cadence.Count; i++)
         {
-            var slot = policy.Cadence[i];
-            if (slot.Days.Count == 0)
-            {
-                v.Error(ViolationCodes.InvalidValue, $"policy.cadence[{i}].days", "The slot lists no days.", "List the weekdays, e.g. days: [Tuesday, Thursday].");
-            }
-
-            if (slot.Start == slot.End)
-            {
-                v.Error(ViolationCodes.InvalidValue, $"policy.cadence[{i}]", "The slot starts and ends at the same time.", "Give the slot an end after its start, e.g. 02:00-04:00.");
-            }
+            CheckSlot(v, policy.Cadence[i], $"policy.cadence[{i}]");
         }
 
         foreach (var type in Enum.GetValues<MaintenanceType>())
@@ -97,6 +88,51 @@ public static partial class PolicyRules
 
         CheckVerification(v, policy.Verification, "policy.verification");
         return v;
+    }
+
+    private static void CheckSlot(ViolationList v, CadenceSlot slot, string path)
+    {
+        const string Forms = "Keep either days, start and end (e.g. days: [Tuesday, Thursday], start: 02:00, end: 04:00) or cron and duration (e.g. cron: \"0 2 * * TUE,THU\", duration: 2h).";
+        var daysForm = slot.Start is not null || slot.End is not null || slot.Days.Count > 0;
+        var cronForm = slot.Cron is not null || slot.Duration is not null;
+        if (daysForm == cronForm)
+        {
+            v.Error(ViolationCodes.InvalidValue, path, daysForm ? "The slot mixes the day/time form and the cron form." : "The slot gives neither days, start and end nor cron and duration.", Forms);
+            return;
+        }
+
+        if (cronForm)
+        {
+            if (slot.Cron is null)
+            {
+                v.Error(ViolationCodes.InvalidValue, path + ".cron", "The slot has a duration but no cron expression.", $"Add cron: {CronExpression.Hint}.");
+            }
+            else if (!CronExpression.TryParse(slot.Cron, out _, out var error))
+            {
+                v.Error(ViolationCodes.InvalidValue, path + ".cron", $"cron \"{slot.Cron}\": {error}", $"Write {CronExpression.Hint}.");
+            }
+
+            if (slot.Duration is not { } duration || duration <= TimeSpan.Zero)
+            {
+                v.Error(ViolationCodes.InvalidValue, path + ".duration", "A cron slot needs a positive duration.", "Set duration to the slot's length, e.g. 2h.");
+            }
+
+            return;
+        }
+
+        if (slot.Days.Count == 0)
+        {
+            v.Error(ViolationCodes.InvalidValue, path + ".days", "The slot lists no days.", "List the weekdays, e.g. days: [Tuesday, Thursday].");
+        }
+
+        if (slot.Start is null || slot.End is null)
+        {
+            v.Error(ViolationCodes.InvalidValue, path, "The slot lacks a start or an end.", "Give both, e.g. start: 02:00, end: 04:00.");
+        }
+        else if (slot.Start == slot.End)
+        {
+            v.Error(ViolationCodes.InvalidValue, path, "The slot starts and ends at the same time.", "Give the slot an end after its start, e.g. 02:00-04:00.");
+        }
     }
 
     internal static void CheckZone(ViolationList v, string zone, string path)

@@ -28,13 +28,22 @@ public static class CalendarRules
         return SlotOccurrences(policy, start, end).Where(s => s.Contains(window)).Cast<TimeRange?>().FirstOrDefault();
     }
 
+    /// <summary>
+    /// Occurrences of every cadence slot, either form, that start on a local date around [from, to) (a superset of
+    /// those overlapping it), ascending. Two firings that DST resolves to the same instants count once; malformed
+    /// slots yield nothing (<see cref="PolicyRules"/> reports them).
+    /// </summary>
     public static IEnumerable<TimeRange> SlotOccurrences(MaintenancePolicy policy, DateTimeOffset from, DateTimeOffset to)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var zone = ZoneMath.Zone(policy.TimeZone);
         return policy.Cadence
-            .SelectMany(slot => ZoneMath.Occurrences(zone, slot.Start, slot.End, d => slot.Days.Contains(WeekdayExtensions.FromIso(d.DayOfWeek)), from, to))
-            .OrderBy(r => r.Start);
+            .Select(LocalRecurrence.Of)
+            .OfType<LocalRecurrence>()
+            .SelectMany(rule => ZoneMath.Occurrences(zone, rule, from, to))
+            .Distinct()
+            .OrderBy(r => r.Start)
+            .ThenBy(r => r.End);
     }
 
     /// <summary>Freezes (not validly overridden) and blackout runs that overlap [start, end).</summary>
@@ -62,7 +71,7 @@ public static class CalendarRules
                 continue;
             }
 
-            foreach (var run in ZoneMath.Occurrences(zone, blackout.Start, blackout.End, d => RunsOn(blackout, d), start, end))
+            foreach (var run in ZoneMath.Occurrences(zone, LocalRecurrence.Daily(blackout.Start, blackout.End, d => RunsOn(blackout, d)), start, end))
             {
                 if (run.Overlaps(window))
                 {

@@ -41,37 +41,34 @@ public static class ZoneMath
     public static string FormatUtc(DateTimeOffset instant) =>
         instant.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static DateTimeOffset StartInstant(LocalDate date, TimeOnly time, DateTimeZone zone) =>
-        zone.ResolveLocal(date + ToLocalTime(time), StartResolver).ToDateTimeOffset();
-
-    public static DateTimeOffset EndInstant(LocalDate date, TimeOnly time, DateTimeZone zone) =>
-        zone.ResolveLocal(date + ToLocalTime(time), EndResolver).ToDateTimeOffset();
+    /// <summary>The instants of a local interval: its start and end resolved on their own dates, so DST is honoured.</summary>
+    public static TimeRange Resolve(DateTimeZone zone, LocalInterval local)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        return new TimeRange(zone.ResolveLocal(local.Start, StartResolver).ToDateTimeOffset(), zone.ResolveLocal(local.End, EndResolver).ToDateTimeOffset());
+    }
 
     /// <summary>
-    /// Occurrences of a daily wall-clock slot (start..end local, end at or before start = next day) whose start
-    /// date falls in [from - 1 day, to + 1 day], each converted to instants on its own date (so DST is honoured).
+    /// Occurrences of <paramref name="rule"/> whose start date falls in [from - reach, to + 1 day] (reach at least a
+    /// day), each resolved on its own dates: a superset of those overlapping [from, to), in start order per date.
     /// </summary>
-    public static IEnumerable<TimeRange> Occurrences(
-        DateTimeZone zone, TimeOnly start, TimeOnly end, Func<LocalDate, bool> runsOn, DateTimeOffset from, DateTimeOffset to)
+    public static IEnumerable<TimeRange> Occurrences(DateTimeZone zone, LocalRecurrence rule, DateTimeOffset from, DateTimeOffset to)
     {
-        var first = Instant.FromDateTimeOffset(from).InZone(zone).Date.PlusDays(-1);
-        var last = Instant.FromDateTimeOffset(to).InZone(zone).Date.PlusDays(1);
+        ArgumentNullException.ThrowIfNull(zone);
+        ArgumentNullException.ThrowIfNull(rule);
+        var first = LocalDateOf(from, zone).PlusDays(-Math.Max(1, rule.ReachDays));
+        var last = LocalDateOf(to, zone).PlusDays(1);
         for (var date = first; date <= last; date = date.PlusDays(1))
         {
-            if (!runsOn(date))
+            foreach (var local in rule.StartingOn(date))
             {
-                continue;
+                yield return Resolve(zone, local);
             }
-
-            var endDate = end <= start ? date.PlusDays(1) : date;
-            yield return new TimeRange(StartInstant(date, start, zone), EndInstant(endDate, end, zone));
         }
     }
 
     public static LocalDate LocalDateOf(DateTimeOffset instant, DateTimeZone zone) =>
         Instant.FromDateTimeOffset(instant).InZone(zone).Date;
-
-    private static LocalTime ToLocalTime(TimeOnly time) => new(time.Hour, time.Minute, time.Second);
 
     private static string FormatOffset(Offset offset)
     {

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -8,7 +9,7 @@ namespace MaintenanceWorkflows.Workflows.Plans;
 /// durations, zones or DST-ambiguous times) come back all at once with file, line, column and field path;
 /// policy rules are checked separately by <see cref="PlanValidator"/>.
 /// </summary>
-public static class PlanYaml
+public static partial class PlanYaml
 {
     /// <summary>Reads a plan. <paramref name="now"/> is what "start: now" means (emergencies).</summary>
     public static LoadResult<MaintenancePlan> ParsePlan(string yaml, string file, DateTimeOffset? now = null) =>
@@ -55,7 +56,7 @@ public static class PlanYaml
         }
         catch (YamlException e)
         {
-            source.Error(e.Start, string.Empty, SyntaxMessage(e));
+            source.Error(e.Start, string.Empty, SyntaxMessage(e, yaml));
             return new LoadResult<T> { Errors = source.Errors };
         }
         catch (InvalidOperationException)
@@ -76,16 +77,25 @@ public static class PlanYaml
         return new LoadResult<T> { Value = errors.Count == 0 ? value : null, Errors = errors };
     }
 
-    private static string SyntaxMessage(YamlException e)
+    private static string SyntaxMessage(YamlException e, string yaml)
     {
         var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
-        var hint = message.Contains("mapping", StringComparison.OrdinalIgnoreCase)
+        var line = yaml.Split('\n').ElementAtOrDefault((int)e.Start.Line - 1) ?? string.Empty;
+        var layout = message.Contains("mapping", StringComparison.OrdinalIgnoreCase)
             || message.Contains("block", StringComparison.OrdinalIgnoreCase)
-            || message.Contains("indent", StringComparison.OrdinalIgnoreCase)
-            ? " Check the indentation: fields of one mapping must line up, nested fields are indented further, and a value containing ': ' must be quoted."
-            : string.Empty;
+            || message.Contains("indent", StringComparison.OrdinalIgnoreCase);
+
+        // An unquoted cron expression ("*/15 ...") reads as an alias and fails in ways that look like indentation.
+        var hint = UnquotedStarPattern().IsMatch(line)
+            ? " A value starting with * or & must be quoted, e.g. cron: \"*/15 2 * * *\"; YAML otherwise reads it as an alias or anchor."
+            : layout
+                ? " Check the indentation: fields of one mapping must line up, nested fields are indented further, and a value containing ': ' must be quoted."
+                : string.Empty;
         return $"YAML syntax error: {message}{hint}";
     }
+
+    [GeneratedRegex(@"^\s*(-\s+)?[A-Za-z][\w.-]*:\s+[*&]")]
+    private static partial Regex UnquotedStarPattern();
 
     private static (int Line, int Column)? FindTabIndentation(string yaml)
     {

@@ -77,6 +77,34 @@ internal static class PolicyMapper
             return null;
         }
 
+        // Non-short-circuit: every key must be asked for, so that Finish lists all five as allowed.
+        var daysForm = m.Has("days") | m.Has("start") | m.Has("end");
+        var cronForm = m.Has("cron") | m.Has("duration");
+        CadenceSlot? slot = null;
+        if (daysForm && cronForm)
+        {
+            var cronKey = m.Has("cron") ? "cron" : "duration";
+            s.Error(m.Raw(cronKey), m.Child(cronKey), "a slot is either days, start and end or cron and duration, not both; keep one form.");
+        }
+        else if (cronForm)
+        {
+            slot = ReadCronSlot(s, m);
+        }
+        else if (daysForm)
+        {
+            slot = ReadDaysSlot(s, m);
+        }
+        else
+        {
+            s.Error(node, path, $"a slot needs days, start and end (e.g. days: [Tuesday, Thursday], start: \"02:00\", end: \"04:00\") or cron and duration (e.g. cron: \"0 2 * * TUE,THU\", duration: 2h).");
+        }
+
+        m.Finish();
+        return slot;
+    }
+
+    private static CadenceSlot? ReadDaysSlot(YamlSource s, MapReader m)
+    {
         var days = m.Values("days", s.Enum<Weekday>);
         if (!m.Has("days"))
         {
@@ -85,8 +113,20 @@ internal static class PolicyMapper
 
         var start = m.Required("start", "a time of day like 02:00", s.TimeOfDay);
         var end = m.Required("end", "a time of day like 04:00", s.TimeOfDay);
-        m.Finish();
-        return start is null || end is null ? null : new CadenceSlot { Days = days, Start = start.Value, End = end.Value };
+        return start is null || end is null ? null : new CadenceSlot { Days = days, Start = start, End = end };
+    }
+
+    private static CadenceSlot? ReadCronSlot(YamlSource s, MapReader m)
+    {
+        var cron = m.RequiredRef("cron", $"the slots' local starts as {CronExpression.Hint}", s.Cron);
+        var duration = m.Required("duration", "the slot's length, e.g. 2h", s.Duration);
+        if (duration is { } d && d <= TimeSpan.Zero)
+        {
+            s.Error(m.Raw("duration"), m.Child("duration"), $"expected a positive duration like 2h (the slot's length), found {YamlValues.FormatDuration(d)}.");
+            return null;
+        }
+
+        return cron is null || duration is null ? null : new CadenceSlot { Cron = cron, Duration = duration };
     }
 
     private static TypePolicies? ReadTypes(YamlSource s, YamlNode node, string path)

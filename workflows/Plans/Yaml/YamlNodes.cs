@@ -151,6 +151,24 @@ internal sealed class YamlSource(string file, DateTimeOffset? now)
         return null;
     }
 
+    /// <summary>A five-field cron expression, returned with its fields separated by single spaces.</summary>
+    public string? Cron(YamlNode node, string path)
+    {
+        var text = Scalar(node, path, CronExpression.Hint);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (CronExpression.TryParse(text, out var cron, out var error))
+        {
+            return cron.Text;
+        }
+
+        Error(node, path, $"cron \"{text}\": {error}");
+        return null;
+    }
+
     public string? Zone(YamlNode node, string path)
     {
         var text = Scalar(node, path, "an IANA time zone id like America/Los_Angeles");
