@@ -73,7 +73,7 @@ public static class SlotsCommand
         }
         if (policy.Cadence.Count == 0)
         {
-            error.WriteLine($"error: the policy ({policyNote}) defines no cadence, so routine windows are not tied to slots; add a 'cadence' list (days, start, end) to the policy.");
+            error.WriteLine($"error: the policy ({policyNote}) defines no cadence, so routine windows are not tied to slots; add a 'cadence' list (days, start and end, or cron and duration) to the policy.");
             return PlanInputs.ExitInvalid;
         }
 

@@ -89,6 +89,62 @@ public sealed class SlotsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Slots_CronCadenceAcrossSpringForward_ListsTheSameSlotsAsTheDayList()
+    {
+        var policy = WritePolicy(File.ReadAllText(Repo.Path("examples", "policy.yaml"))
+            .Replace(Cadence, "  - cron: \"0 2 * * TUE,THU\"\n    duration: 2h\n", StringComparison.Ordinal));
+
+        var (cronExit, cron, cronError) = await RunAsync("slots", "--next", "4", "--now", "2027-03-08T00:00:00Z", "--policy", policy);
+        var (daysExit, days, daysError) = await RunAsync("slots", "--next", "4", "--now", "2027-03-08T00:00:00Z", "--policy", Repo.Path("examples", "policy.yaml"));
+
+        Assert.True(cronExit == 0, cronError);
+        Assert.True(daysExit == 0, daysError);
+        Assert.Equal(
+            [
+                "Tue 2027-03-09 02:00 - 04:00 PST (UTC-08:00)  |  2027-03-09 10:00 - 12:00 UTC  [2 h]",
+                "Thu 2027-03-11 02:00 - 04:00 PST (UTC-08:00)  |  2027-03-11 10:00 - 12:00 UTC  [2 h]",
+                "Tue 2027-03-16 02:00 - 04:00 PDT (UTC-07:00)  |  2027-03-16 09:00 - 11:00 UTC  [2 h]",
+                "Thu 2027-03-18 02:00 - 04:00 PDT (UTC-07:00)  |  2027-03-18 09:00 - 11:00 UTC  [2 h]",
+            ],
+            SlotLines(cron));
+        Assert.Equal(SlotLines(days), SlotLines(cron));
+    }
+
+    [Fact]
+    public async Task Slots_CronStartInTheSkippedHour_StartsAt03PdtAndLastsOneHour()
+    {
+        var policy = WritePolicy(File.ReadAllText(Repo.Path("examples", "policy.yaml"))
+            .Replace(Cadence, "  - cron: \"0 2 * * SUN\"\n    duration: 2h\n", StringComparison.Ordinal));
+
+        var (exit, output, error) = await RunAsync("slots", "--next", "2", "--now", "2027-03-12T00:00:00Z", "--policy", policy);
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(
+            [
+                "Sun 2027-03-14 03:00 - 04:00 PDT (UTC-07:00)  |  2027-03-14 10:00 - 11:00 UTC  [1 h]",
+                "Sun 2027-03-21 02:00 - 04:00 PDT (UTC-07:00)  |  2027-03-21 09:00 - 11:00 UTC  [2 h]",
+            ],
+            SlotLines(output));
+    }
+
+    [Fact]
+    public async Task Slots_PolicyWithABadCron_ExitsTwoWithFileLineAndTheField()
+    {
+        var yaml = File.ReadAllText(Repo.Path("examples", "policy.yaml"));
+        var line = Array.IndexOf(yaml.Split('\n'), "cadence:") + 2;
+        var policy = WritePolicy(yaml.Replace(Cadence, "  - cron: \"0 2 * * TUE,THX\"\n    duration: 2h\n", StringComparison.Ordinal));
+
+        var (exit, output, error) = await RunAsync("slots", "--policy", policy);
+
+        Assert.Equal(2, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains(
+            $"{policy}:{line}:11: cadence[0].cron: cron \"0 2 * * TUE,THX\": day-of-week 'THX' (field 5, character 13) is not allowed",
+            error,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Slots_PolicyWithoutCadence_ExitsOneAndSaysToAddOne()
     {
         var policy = WritePolicy(File.ReadAllText(Repo.Path("examples", "policy.yaml"))
