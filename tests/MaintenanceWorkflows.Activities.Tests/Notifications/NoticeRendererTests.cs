@@ -1,4 +1,5 @@
 using MaintenanceWorkflows.Activities.Notifications;
+using MaintenanceWorkflows.Activities.Tests.Support;
 using MaintenanceWorkflows.Workflows.Plans;
 
 namespace MaintenanceWorkflows.Activities.Tests.Notifications;
@@ -16,7 +17,7 @@ public sealed class NoticeRendererTests : IDisposable
     public static TheoryData<string, NoticeKind> EveryExampleAndKind()
     {
         var data = new TheoryData<string, NoticeKind>();
-        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot(), "examples"), "*.yaml").Where(f => Path.GetFileName(f) != "policy.yaml").Order(StringComparer.Ordinal))
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Root, "examples"), "*.yaml").Where(f => Path.GetFileName(f) != "policy.yaml").Order(StringComparer.Ordinal))
         {
             foreach (var kind in Enum.GetValues<NoticeKind>())
             {
@@ -284,18 +285,5 @@ public sealed class NoticeRendererTests : IDisposable
         }
     }
 
-    private static string Example(string name) => Path.Combine(RepoRoot(), "examples", name);
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MaintenanceWorkflows.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
+    private static string Example(string name) => Path.Combine(RepoPaths.Root, "examples", name);
 }

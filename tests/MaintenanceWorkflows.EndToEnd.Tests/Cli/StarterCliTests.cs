@@ -14,7 +14,7 @@ public sealed class StarterCliTests : IDisposable
     public static TheoryData<string> ExamplePlans()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot(), "examples"), "*.yaml").Where(f => Path.GetFileName(f) != "policy.yaml").Order(StringComparer.Ordinal))
+        foreach (var file in Directory.GetFiles(Path.Combine(Repo.Root, "examples"), "*.yaml").Where(f => Path.GetFileName(f) != "policy.yaml").Order(StringComparer.Ordinal))
         {
             data.Add(Path.GetFileName(file));
         }
@@ -186,18 +186,5 @@ public sealed class StarterCliTests : IDisposable
         return path;
     }
 
-    private static string Example(string name) => Path.Combine(RepoRoot(), "examples", name);
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MaintenanceWorkflows.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
+    private static string Example(string name) => Path.Combine(Repo.Root, "examples", name);
 }

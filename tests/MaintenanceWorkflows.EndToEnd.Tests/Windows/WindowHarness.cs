@@ -123,6 +123,8 @@ public sealed class WindowHarness : IAsyncDisposable
             {
                 throw new TimeoutException($"{handle.Id} still has activities in flight after 30 s");
             }
+            // A poll interval, not a timing assumption: the loop ends on the observed state.
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
         }
     }
 
