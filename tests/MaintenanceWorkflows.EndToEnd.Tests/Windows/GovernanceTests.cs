@@ -112,6 +112,50 @@ public sealed class GovernanceTests
     }
 
     [Fact]
+    public async Task Requester_NamesSomeoneElseAsRequesterToApproveTheirOwnChange_VotesDoNotCountWithoutThatPersonsConfirmation()
+    {
+        var policyPath = WindowHarness.PolicyVariant(yaml => yaml.Replace("  requesterMayApprove: false\n", "  requesterMayApprove: false\n  requesterConfirms: true\n", StringComparison.Ordinal));
+        await using var harness = await WindowHarness.StartAsync(new Dictionary<string, string?> { ["Policy:Path"] = policyPath });
+        // ops-lead wants to ship their own change and names sre-oncall as the requester.
+        var plan = (await harness.PlanAsync("lambda-v40-promotion.yaml")) with { Requester = "sre-oncall" };
+        var handle = await harness.ScheduleAsync(plan);
+
+        await harness.ApproveAsync(handle, approver: "ops-lead", comment: "my own change");
+        await harness.ApproveAsync(handle);
+        await handle.SignalAsync(WindowHandlers.Confirm, [new ConfirmCommand { By = "sre-oncall" }]);
+        await handle.SignalAsync(WindowHandlers.Confirm, [new ConfirmCommand { By = "ops-lead", Code = await harness.CodeAsync(handle.Id, "ops-lead", "approve") }]);
+        var waiting = await WindowHarness.WaitForAsync(handle, s => s.RefusalCount == 2);
+
+        Assert.Equal(["ops-lead", "T-JOSH"], waiting.Approvals.ApprovedBy);
+        Assert.False(waiting.Approvals.Approved);
+        Assert.Contains(waiting.Approvals.MissingGates, g => g.Id == "requester-confirmation" && g.Approvers.SequenceEqual(["sre-oncall"]));
+        // The confirm code went to sre-oncall's own address only.
+        Assert.All(harness.MailTo(handle.Id, harness.AddressOf("ops-lead")), m => Assert.Null(Starter.Demo.ApprovalEmail.Code(m.Text, "confirm")));
+        var report = await handle.GetResultAsync();
+        Assert.Equal(WindowPhase.Cancelled, report.Outcome);
+        Assert.Contains("requester-confirmation (sre-oncall)", report.Summary, StringComparison.Ordinal);
+        Assert.Empty(report.Steps);
+    }
+
+    [Fact]
+    public async Task Requester_ConfirmsWithTheirOwnCode_VotesCount()
+    {
+        var policyPath = WindowHarness.PolicyVariant(yaml => yaml.Replace("  requesterMayApprove: false\n", "  requesterMayApprove: false\n  requesterConfirms: true\n", StringComparison.Ordinal));
+        await using var harness = await WindowHarness.StartAsync(new Dictionary<string, string?> { ["Policy:Path"] = policyPath });
+        var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        var handle = await harness.ScheduleAsync(plan);
+
+        await harness.ApproveAsync(handle);
+        Assert.False((await handle.QueryAsync(wf => wf.Status)).Approvals.Approved);
+        await handle.SignalAsync(WindowHandlers.Confirm, [new ConfirmCommand { By = plan.Requester, Code = await harness.CodeAsync(handle.Id, plan.Requester, "confirm") }]);
+
+        var status = await WindowHarness.WaitForAsync(handle, s => s.Approvals.Approved || s.RefusalCount > 0);
+        Assert.True(status.Approvals.Approved, status.LastRefusal?.Reason);
+        var report = await CancelAsync(handle);
+        Assert.Contains(report.OperatorActions, a => a.Action == "confirm" && a.By == plan.Requester);
+    }
+
+    [Fact]
     public async Task Gate_OtherApproverWithProofAndForgedGateApproval_NotApprovedUntilTheGateApproverProves()
     {
         await using var harness = await WindowHarness.StartAsync();
