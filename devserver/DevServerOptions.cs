@@ -33,6 +33,9 @@ public sealed record DevServerOptions
     /// </summary>
     public string? DatabasePath { get; init; }
 
+    /// <summary>Size and count limits, Temporal's defaults unless changed.</summary>
+    public ServerLimits Limits { get; init; } = new();
+
     /// <summary>Where the server logs; nothing is logged when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

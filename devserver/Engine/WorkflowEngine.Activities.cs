@@ -280,6 +280,18 @@ public sealed partial class WorkflowEngine
 
     private void CompleteActivity(WorkflowRun run, ActivityState activity, Payloads? result, string identity)
     {
+        if (result != null && result.CalculateSize() > Limits.BlobSizeError)
+        {
+            // Temporal records an oversized result as a non-retryable failure: the workflow could never read it.
+            FailActivity(
+                run,
+                activity,
+                new Failure { Message = "Complete result exceeds size limit.", Source = "Server", ServerFailureInfo = new() { NonRetryable = true } },
+                lastHeartbeat: null,
+                identity);
+            return;
+        }
+        WarnIfLarge("RespondActivityTaskCompleted.Result", result?.CalculateSize() ?? 0);
         var evt = NewEvent(EventType.ActivityTaskCompleted);
         evt.ActivityTaskCompletedEventAttributes = new()
         {
@@ -405,7 +417,8 @@ public sealed partial class WorkflowEngine
     {
         var policy = activity.Attributes.RetryPolicy;
         var app = failure.ApplicationFailureInfo;
-        if (app != null && (app.NonRetryable || policy.NonRetryableErrorTypes.Contains(app.Type)))
+        if ((app != null && (app.NonRetryable || policy.NonRetryableErrorTypes.Contains(app.Type))) ||
+            failure.ServerFailureInfo is { NonRetryable: true })
         {
             return (false, TimeSpan.Zero, RetryState.NonRetryableFailure);
         }

@@ -217,6 +217,7 @@ public sealed partial class WorkflowEngine
                     WorkflowExecutionTimeout = run.Start.WorkflowExecutionTimeout,
                     WorkflowRunTimeout = run.Start.WorkflowRunTimeout,
                     DefaultWorkflowTaskTimeout = run.Start.WorkflowTaskTimeout,
+                    UserMetadata = run.History.Count > 0 ? run.History[0].UserMetadata : null,
                 },
                 WorkflowExecutionInfo = info,
             };
@@ -259,7 +260,7 @@ public sealed partial class WorkflowEngine
                 response.PendingWorkflowTask = new PendingWorkflowTaskInfo
                 {
                     State = task.StartedEvent != null ? PendingWorkflowTaskState.Started : PendingWorkflowTaskState.Scheduled,
-                    ScheduledTime = Timestamp.FromDateTime(task.ScheduledTime),
+                    ScheduledTime = Timestamp.FromDateTime(task.AvailableAt),
                     OriginalScheduledTime = Timestamp.FromDateTime(task.ScheduledTime),
                     StartedTime = task.StartedEvent?.EventTime,
                     Attempt = task.Attempt,

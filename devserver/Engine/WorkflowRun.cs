@@ -36,6 +36,9 @@ public sealed class WorkflowRun
 
     public long NextEventId => History.Count + 1;
 
+    /// <summary>Encoded size of <see cref="History"/> as events were appended (what Temporal reports and limits).</summary>
+    public long HistorySizeBytes { get; set; }
+
     public WorkflowExecutionStatus Status { get; set; } = WorkflowExecutionStatus.Running;
 
     public bool IsRunning => Status == WorkflowExecutionStatus.Running;
@@ -154,6 +157,18 @@ public sealed class WorkflowTaskState
     public int HistoryCountAtSchedule { get; }
 
     public DateTime ScheduledTime { get; }
+
+    /// <summary>When a retried task is offered to pollers (after its backoff); <see cref="ScheduledTime"/> otherwise.</summary>
+    public DateTime AvailableAt
+    {
+        get => availableAt ?? ScheduledTime;
+        set => availableAt = value;
+    }
+
+    private DateTime? availableAt;
+
+    /// <summary>Puts the task on its queue when the retry backoff ends.</summary>
+    public ClockTimer? Backoff { get; set; }
 
     /// <summary>Built when a poll takes the task; appended only when the task completes, fails or times out.</summary>
     public HistoryEvent? StartedEvent { get; set; }

@@ -100,6 +100,7 @@ internal static class ServiceBindings
         Unary("CountWorkflowExecutions", CountWorkflowExecutionsRequest.Parser, engine.CountWorkflows);
         Async("UpdateWorkflowExecution", UpdateWorkflowExecutionRequest.Parser, engine.UpdateAsync);
         Async("PollWorkflowExecutionUpdate", PollWorkflowExecutionUpdateRequest.Parser, engine.PollUpdateAsync);
+        Async("ExecuteMultiOperation", ExecuteMultiOperationRequest.Parser, engine.ExecuteMultiOperationAsync);
 
         Async("PollWorkflowTaskQueue", PollWorkflowTaskQueueRequest.Parser, engine.PollWorkflowTaskAsync);
         Unary("RespondWorkflowTaskCompleted", RespondWorkflowTaskCompletedRequest.Parser, engine.CompleteWorkflowTask);
@@ -207,15 +208,7 @@ internal static class ServiceBindings
         });
         router.Register(TestService, "UnlockTimeSkippingWithSleep", SleepRequest.Parser, async (req, ctx) =>
         {
-            clock.UnlockTimeSkipping();
-            try
-            {
-                await clock.SleepUntilAsync(clock.UtcNow + req.Duration.ToTimeSpan(), ctx.CancellationToken);
-            }
-            finally
-            {
-                clock.LockTimeSkipping();
-            }
+            await clock.SleepUnlockedUntilAsync(clock.UtcNow + req.Duration.ToTimeSpan(), ctx.CancellationToken);
             return new SleepResponse();
         });
         router.Register(TestService, "GetCurrentTime", Empty.Parser, (_, _) =>
