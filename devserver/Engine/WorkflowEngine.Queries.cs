@@ -224,6 +224,7 @@ public sealed partial class WorkflowEngine
             foreach (var activity in run.Activities.Values)
             {
                 var state = activity.CancelRequested ? PendingActivityState.CancelRequested
+                    : activity.Paused ? (activity.Started ? PendingActivityState.PauseRequested : PendingActivityState.Paused)
                     : activity.Started ? PendingActivityState.Started : PendingActivityState.Scheduled;
                 var scheduleToClose = FromDuration(activity.Attributes.ScheduleToCloseTimeout);
                 response.PendingActivities.Add(new PendingActivityInfo
@@ -242,6 +243,7 @@ public sealed partial class WorkflowEngine
                         : null,
                     LastFailure = activity.LastFailure,
                     LastWorkerIdentity = activity.Identity,
+                    Paused = activity.Paused,
                 });
             }
             foreach (var child in run.Children.Values.Where(c => c.RunId != null))

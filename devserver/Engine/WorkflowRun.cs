@@ -226,6 +226,12 @@ public sealed class ActivityState
 
     public bool CancelRequested { get; set; }
 
+    /// <summary>Paused by PauseActivity: not dispatched, and a failed attempt waits for the unpause.</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>ResetActivity arrived while an attempt ran: its end starts attempt 1.</summary>
+    public bool ResetRequested { get; set; }
+
     public long CancelRequestedEventId { get; set; }
 
     public ClockTimer? ScheduleToCloseTimer { get; set; }
