@@ -6,6 +6,7 @@ using MaintenanceWorkflows.Activities.Http;
 using MaintenanceWorkflows.Activities.Lambda;
 using MaintenanceWorkflows.Activities.Notifications;
 using MaintenanceWorkflows.Activities.Notifications.Channels;
+using MaintenanceWorkflows.Activities.Redaction;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -39,6 +40,7 @@ public static class ServiceCollectionExtensions
                 client.BaseAddress = aws.Lambda.ServiceUrl ?? new Uri($"https://lambda.{aws.Lambda.Region ?? aws.Region}.amazonaws.com");
                 client.Timeout = aws.Lambda.Timeout;
             })
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddHttpMessageHandler(sp => SigningHandler(sp, "lambda", o => o.Lambda));
         services.TryAddScoped<LambdaActivities>();
 
@@ -50,6 +52,7 @@ public static class ServiceCollectionExtensions
                 client.BaseAddress = aws.Ses.ServiceUrl ?? new Uri($"https://email.{aws.Ses.Region ?? aws.Region}.amazonaws.com");
                 client.Timeout = aws.Ses.Timeout;
             })
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddHttpMessageHandler(sp => SigningHandler(sp, "ses", o => o.Ses));
         services.TryAddScoped<SesEmailSender>();
         services.TryAddScoped<EmailActivities>();
@@ -73,7 +76,7 @@ public static class ServiceCollectionExtensions
             chat => chat.Channels.All(c => c.Value.WebhookUrl is { IsAbsoluteUri: true } url && (url.Scheme == Uri.UriSchemeHttps || url.IsLoopback)),
             "Every Chat:Channels:<name>:WebhookUrl must be an absolute https URL (http only on loopback).").ValidateOnStart();
         // The webhook URL is the secret, and the factory's default logging would print it with every request.
-        services.AddHttpClient<ChatWebhookClient>(client => client.Timeout = TimeSpan.FromSeconds(30)).RemoveAllLoggers();
+        services.AddHttpClient<ChatWebhookClient>(client => client.Timeout = TimeSpan.FromSeconds(30)).ConfigurePrimaryHttpMessageHandler(NoRedirects).RemoveAllLoggers();
         services.AddOptions<StatusPageOptions>().Bind(configuration.GetSection(StatusPageOptions.Section)).Validate(
             page => page.BaseUrl is null || page.IsConfigured,
             "StatusPage needs BaseUrl, PageId and ApiKey together; leave the section out to run without a status page.").ValidateOnStart();
@@ -85,6 +88,7 @@ public static class ServiceCollectionExtensions
                 client.BaseAddress = page.BaseUrl ?? new Uri("https://api.statuspage.io/");
                 client.Timeout = page.Timeout;
             })
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddHttpMessageHandler<StatusPageAuthHandler>();
         services.TryAddScoped<StatusPageClient>();
 
@@ -99,11 +103,15 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<NotificationActivities>();
         services.TryAddScoped<CheckBatchActivities>();
 
+        services.TryAddSingleton<SecretRedactor>();
+        services.TryAddSingleton<RedactingInterceptor>();
         return services;
     }
 
-    /// <summary>Registers every maintenance activity class with the hosted Temporal worker.</summary>
-    public static ITemporalWorkerServiceOptionsBuilder AddMaintenanceActivities(this ITemporalWorkerServiceOptionsBuilder builder) =>
+    /// <summary>Registers every maintenance activity class with the hosted Temporal worker, behind the redaction step.</summary>
+    public static ITemporalWorkerServiceOptionsBuilder AddMaintenanceActivities(this ITemporalWorkerServiceOptionsBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         builder
             .AddScopedActivities<LambdaActivities>()
             .AddScopedActivities<EmailActivities>()
@@ -111,12 +119,23 @@ public static class ServiceCollectionExtensions
             .AddScopedActivities<CommandActivities>()
             .AddScopedActivities<NotificationActivities>()
             .AddScopedActivities<CheckBatchActivities>();
+        builder.ConfigureOptions().Configure<RedactingInterceptor>((options, interceptor) =>
+            options.Interceptors = [.. options.Interceptors ?? [], interceptor]);
+        return builder;
+    }
+
+    /// <summary>
+    /// Credentials go on the first request only: a redirect would carry signed AWS headers, the Statuspage key or a
+    /// webhook's body to whatever origin the answer names, so redirects come back as answers instead.
+    /// </summary>
+    private static SocketsHttpHandler NoRedirects() => new() { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
 
     private static SigV4SigningHandler SigningHandler(IServiceProvider sp, string service, Func<AwsOptions, AwsServiceOptions> serviceOptions)
     {
         var aws = sp.GetRequiredService<IOptions<AwsOptions>>().Value;
         return new SigV4SigningHandler(
             sp.GetRequiredService<IAwsCredentialSource>(),
+            sp.GetRequiredService<SecretRedactor>(),
             service,
             serviceOptions(aws).Region ?? aws.Region,
             sp.GetRequiredService<TimeProvider>());

@@ -92,13 +92,13 @@ public partial class MaintenanceWindowWorkflow
         {
             return Task.CompletedTask;
         }
-        if (phase == WindowPhase.RollingBack || AbortRequested)
+        if (progress.Phase == WindowPhase.RollingBack || AbortRequested)
         {
-            Refuse(WindowHandlers.Abort, command.By, RefusedState, $"the window is already stopping ({abortReason ?? "rolling back"}); nothing more to abort.");
+            Refuse(WindowHandlers.Abort, command.By, RefusedState, $"the window is already stopping ({progress.AbortReason ?? "rolling back"}); nothing more to abort.");
             return Task.CompletedTask;
         }
         var reason = string.IsNullOrWhiteSpace(command.Reason) ? "no reason given" : command.Reason;
-        operatorActions.Add(new("abort", command.By!, reason, Now));
+        ledger.OperatorActions.Add(new("abort", command.By!, reason, Now));
         Workflow.Logger.LogWarning("Window {WindowId} aborted by {By}: {Reason}", WindowId, command.By, reason);
         RequestAbort(command.By!, reason);
         return Task.CompletedTask;
@@ -112,13 +112,13 @@ public partial class MaintenanceWindowWorkflow
         {
             return Task.CompletedTask;
         }
-        if (paused)
+        if (progress.Paused)
         {
             Refuse(WindowHandlers.Pause, command.By, RefusedState, "the window is already paused; send Resume to continue.");
             return Task.CompletedTask;
         }
-        paused = true;
-        operatorActions.Add(new("pause", command.By!, command.Reason, Now));
+        progress.Paused = true;
+        ledger.OperatorActions.Add(new("pause", command.By!, command.Reason, Now));
         return Task.CompletedTask;
     }
 
@@ -129,13 +129,13 @@ public partial class MaintenanceWindowWorkflow
         {
             return Task.CompletedTask;
         }
-        if (!paused)
+        if (!progress.Paused)
         {
             Refuse(WindowHandlers.Resume, command.By, RefusedState, "the window is not paused; nothing to resume.");
             return Task.CompletedTask;
         }
-        paused = false;
-        operatorActions.Add(new("resume", command.By!, command.Reason, Now));
+        progress.Paused = false;
+        ledger.OperatorActions.Add(new("resume", command.By!, command.Reason, Now));
         return Task.CompletedTask;
     }
 
@@ -152,19 +152,19 @@ public partial class MaintenanceWindowWorkflow
             Refuse(WindowHandlers.Extend, command.By, RefusedExtend, $"'until' is missing: give the new end with an offset, e.g. {ExtendExample}.");
             return;
         }
-        if (until <= windowEnd || until <= Now)
+        if (until <= progress.WindowEnd || until <= Now)
         {
             Refuse(
                 WindowHandlers.Extend,
                 command.By,
                 RefusedExtend,
-                $"'until' {ZoneMath.FormatUtc(until)} is not later than the current end {ZoneMath.FormatUtc(windowEnd)} (and now); give a later time.");
+                $"'until' {ZoneMath.FormatUtc(until)} is not later than the current end {ZoneMath.FormatUtc(progress.WindowEnd)} (and now); give a later time.");
             return;
         }
-        var previous = windowEnd;
+        var previous = progress.WindowEnd;
         SetWindowEnd(until.ToUniversalTime());
-        operatorActions.Add(new("extend", command.By!, $"{ZoneMath.FormatUtc(previous)} -> {ZoneMath.FormatUtc(windowEnd)}{(command.Reason is null ? string.Empty : $": {command.Reason}")}", Now));
-        await NotifyAsync(NoticeKind.Extended, new NoticeFacts { NewEnd = windowEnd, Reason = command.Reason ?? $"extended by {command.By}" });
+        ledger.OperatorActions.Add(new("extend", command.By!, $"{ZoneMath.FormatUtc(previous)} -> {ZoneMath.FormatUtc(progress.WindowEnd)}{(command.Reason is null ? string.Empty : $": {command.Reason}")}", Now));
+        await NotifyAsync(NoticeKind.Extended, new NoticeFacts { NewEnd = progress.WindowEnd, Reason = command.Reason ?? $"extended by {command.By}" });
     }
 
     /// <summary>Catches signals sent under a wrong name (e.g. "approve") so they show up as refused, with the right names.</summary>
@@ -207,20 +207,20 @@ public partial class MaintenanceWindowWorkflow
         {
             return new Refusal(RefusedPayload, $"the update needs a vote, e.g. {ApprovalExample} with a decision.");
         }
-        if (phase.IsFinal())
+        if (progress.Phase.IsFinal())
         {
-            return new Refusal(RefusedFinished, $"the window is already {phase}; votes are no longer taken.");
+            return new Refusal(RefusedFinished, $"the window is already {progress.Phase}; votes are no longer taken.");
         }
-        var verdict = ApprovalRules.Check(schedule, votes.Select(v => v.Vote).ToList(), vote, Now);
+        var verdict = ApprovalRules.Check(schedule, ledger.Votes.Select(v => v.Vote).ToList(), vote, Now);
         return verdict.Accepted ? null : new Refusal(verdict.Code ?? RefusedPayload, verdict.Reason ?? "the vote was refused");
     }
 
     private ApprovalVote RecordVote(ApprovalVote vote, SignalChannel via)
     {
         var recorded = vote with { Approver = vote.Approver.Trim(), At = Now };
-        votes.Add(new VoteRecord(recorded, via));
+        ledger.Votes.Add(new VoteRecord(recorded, via));
         Workflow.Logger.LogInformation("Window {WindowId}: {Decision} by {Approver} via {Via}", WindowId, recorded.Decision, recorded.Approver, via);
-        if (recorded.Decision == VoteDecision.Reject && executionStarted)
+        if (recorded.Decision == VoteDecision.Reject && execution.Started)
         {
             // Emergencies may run before approval; a rejection that arrives later undoes the work.
             RequestAbort(recorded.Approver, $"rejected by {recorded.Approver}{(recorded.Comment is null ? string.Empty : $": {recorded.Comment}")}");
@@ -238,9 +238,9 @@ public partial class MaintenanceWindowWorkflow
         {
             return new Refusal(RefusedMissingBy, $"'by' is missing: say who acknowledges '{ack.Item}', e.g. {AcknowledgementExample}.");
         }
-        if (phase.IsFinal() && phase != WindowPhase.Completed)
+        if (progress.Phase.IsFinal() && progress.Phase != WindowPhase.Completed)
         {
-            return new Refusal(RefusedFinished, $"the window is already {phase}; nothing is waiting for acknowledgements.");
+            return new Refusal(RefusedFinished, $"the window is already {progress.Phase}; nothing is waiting for acknowledgements.");
         }
         var item = ack.Item.Trim();
         var checklistItem = plan.Checklist.FirstOrDefault(i => string.Equals(i.Id, item, StringComparison.OrdinalIgnoreCase));
@@ -258,7 +258,7 @@ public partial class MaintenanceWindowWorkflow
         }
         if (IsAcknowledged(item))
         {
-            var previous = acknowledgements.Last(a => string.Equals(a.Item, item, StringComparison.OrdinalIgnoreCase));
+            var previous = ledger.Acknowledgements.Last(a => string.Equals(a.Item, item, StringComparison.OrdinalIgnoreCase));
             return new Refusal(RefusedDuplicateAck, $"'{item}' was already acknowledged by {previous.By} at {ZoneMath.FormatUtc(previous.At)}.");
         }
         if (manual is ManualStep step)
@@ -277,7 +277,7 @@ public partial class MaintenanceWindowWorkflow
     private AcknowledgementRecord RecordAcknowledgement(Acknowledgement ack, SignalChannel via)
     {
         var record = new AcknowledgementRecord(ack.Item!.Trim(), ack.By!.Trim(), ack.Note, Now, via);
-        acknowledgements.Add(record);
+        ledger.Acknowledgements.Add(record);
         return record;
     }
 
@@ -295,9 +295,9 @@ public partial class MaintenanceWindowWorkflow
             Refuse(signal, null, RefusedMissingBy, $"'by' is missing: say who sends {signal}, e.g. {(signal == WindowHandlers.Extend ? ExtendExample : CommandExample)}.");
             return false;
         }
-        if (phase.IsFinal())
+        if (progress.Phase.IsFinal())
         {
-            Refuse(signal, by, RefusedFinished, $"the window is already {phase}; {signal} has no effect.");
+            Refuse(signal, by, RefusedFinished, $"the window is already {progress.Phase}; {signal} has no effect.");
             return false;
         }
         return true;
@@ -319,7 +319,7 @@ public partial class MaintenanceWindowWorkflow
 
     private void Refuse(string handler, string? by, string code, string reason)
     {
-        refusals.Add(new RefusalRecord(handler, string.IsNullOrWhiteSpace(by) ? null : by.Trim(), code, reason, Now));
+        ledger.Refusals.Add(new RefusalRecord(handler, string.IsNullOrWhiteSpace(by) ? null : by.Trim(), code, reason, Now));
         Workflow.Logger.LogWarning("Window {WindowId} refused {Handler} from {By}: {Reason}", WindowId, handler, by ?? "(unknown)", reason);
     }
 

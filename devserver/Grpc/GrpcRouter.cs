@@ -58,6 +58,34 @@ public sealed class GrpcRouter
             bytes => parser.ParseFrom(bytes),
             async (request, ctx) => await handler((TRequest)request, ctx));
 
+    /// <summary>
+    /// Runs a registered method in process with an already-built request, exactly as a gRPC call would
+    /// (the HTTP /api/v1 API goes through here so both front doors share one implementation).
+    /// </summary>
+    internal Task<IMessage> InvokeAsync(string service, string method, IMessage request, CallContext ctx) =>
+        methods.TryGetValue($"/{service}/{method}", out var handler)
+            ? handler.Invoke(handler.Parse(new ReadOnlySequence<byte>(request.ToByteArray())), ctx)
+            : throw GrpcException.Unimplemented($"RPC /{service}/{method}");
+
+    /// <summary>
+    /// Lets an observer see each request of a registered method before its handler runs (the HTTP API
+    /// learns from the polls which workers serve a task queue without the engine keeping that record).
+    /// </summary>
+    internal void Observe<TRequest>(string service, string method, MessageParser<TRequest> parser, Action<TRequest> observer)
+        where TRequest : IMessage<TRequest>
+    {
+        var path = $"/{service}/{method}";
+        var inner = methods[path];
+        methods[path] = inner with
+        {
+            Invoke = (request, ctx) =>
+            {
+                observer((TRequest)request);
+                return inner.Invoke(request, ctx);
+            },
+        };
+    }
+
     public async Task HandleAsync(HttpContext http)
     {
         var response = http.Response;
