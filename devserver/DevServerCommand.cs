@@ -13,10 +13,16 @@ public static class DevServerCommand
 {
     public const string Usage =
         "usage: devserver [--port N] [--host ADDRESS] [--namespace NAME]... [--db FILE] [--time-skipping] [--log-level LEVEL]\n" +
+        "                 [--ui-port N | --headless]\n" +
         "       devserver PORT [...]   (Temporal test-server convention: time skipping on)\n" +
         "--db FILE: keep all state in a SQLite file (created if missing); a restarted server carries on from it.\n" +
         "--time-skipping: virtual time that starts locked, like Temporal's test server; clients unlock it with\n" +
-        "the TestService RPCs (the SDK's time-skipping environment does so while awaiting results).";
+        "the TestService RPCs (the SDK's time-skipping environment does so while awaiting results).\n" +
+        "--ui-port N: the Temporal web UI and its /api/v1 API on http://localhost:N (default 8233); --ui-port 0 or\n" +
+        "--headless turns it off (it is off in the test-server convention unless --ui-port is given).";
+
+    /// <summary>The web UI's port when none is given, as `temporal server start-dev` uses.</summary>
+    public const int DefaultUiPort = 8233;
 
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, CancellationToken ct = default)
     {
@@ -60,6 +66,12 @@ public static class DevServerCommand
             await output.WriteLineAsync(
                 $"Temporal devserver listening on {server.Target} (namespaces: {namespaces}; time: {(options.TimeSkipping ? "skipping" : "real")}; " +
                 $"state: {options.DatabasePath ?? "in memory"}). Ctrl+C stops it.");
+            if (server.UiAddress is { } ui)
+            {
+                await output.WriteLineAsync(server.UiBuilt
+                    ? $"Temporal web UI on {ui}"
+                    : $"Temporal web UI API on {ui}api/v1, but {Http.UiServer.HowToBuild}.");
+            }
             await output.FlushAsync(ct);
             await Task.Delay(Timeout.Infinite, stop.Token);
         }
@@ -85,6 +97,9 @@ public static class DevServerCommand
         var options = new DevServerOptions();
         var namespaces = new List<string>();
         var logLevel = LogLevel.Warning;
+        int? uiPort = null;
+        var headless = false;
+        var testServerConvention = false;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -110,6 +125,12 @@ public static class DevServerCommand
                 case "--enable-time-skipping":
                     options = options with { TimeSkipping = true };
                     break;
+                case "--ui-port":
+                    uiPort = ParsePort(Value());
+                    break;
+                case "--headless":
+                    headless = true;
+                    break;
                 case "--log-level":
                     var level = Value();
                     logLevel = Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed)
@@ -120,12 +141,20 @@ public static class DevServerCommand
                     if (i == 0 && int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out _))
                     {
                         options = options with { Port = ParsePort(arg), TimeSkipping = true };
+                        testServerConvention = true;
                         break;
                     }
                     throw new ArgumentException($"unknown argument '{arg}'");
             }
         }
-        return (options with { Namespaces = namespaces }, logLevel);
+        if (headless && uiPort is > 0)
+        {
+            throw new ArgumentException("--headless turns the web UI off; drop it or drop --ui-port");
+        }
+        // Standalone, the UI is on at 8233 like `temporal server start-dev`; a test harness starting the
+        // server by the bare-port convention gets no UI unless it asks.
+        var ui = headless || uiPort == 0 ? null : uiPort ?? (testServerConvention ? null : DefaultUiPort);
+        return (options with { Namespaces = namespaces, UiPort = ui }, logLevel);
     }
 
     private static int ParsePort(string value) =>

@@ -33,6 +33,18 @@ public sealed record DevServerOptions
     /// </summary>
     public string? DatabasePath { get; init; }
 
+    /// <summary>Size and count limits, Temporal's defaults unless changed.</summary>
+    public ServerLimits Limits { get; init; } = new();
+
+    /// <summary>
+    /// The web UI's HTTP port (the Temporal UI and its /api/v1 API on <see cref="Host"/>): off when null,
+    /// 0 picks a free port (read it back from <see cref="TemporalDevServer.UiAddress"/>).
+    /// </summary>
+    public int? UiPort { get; init; }
+
+    /// <summary>The built UI (ui/build); found automatically when null. The API is served even without it.</summary>
+    public string? UiAssetsDirectory { get; init; }
+
     /// <summary>Where the server logs; nothing is logged when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using MaintenanceWorkflows.DevServer.Engine;
 using MaintenanceWorkflows.DevServer.Grpc;
+using MaintenanceWorkflows.DevServer.Http;
 using MaintenanceWorkflows.DevServer.Persistence;
 using MaintenanceWorkflows.DevServer.Services;
 using Microsoft.AspNetCore.Builder;
@@ -27,6 +28,8 @@ public sealed class TemporalDevServer : IAsyncDisposable
 
     private readonly SqliteWorkflowStore? database;
 
+    private UiServer? ui;
+
     private TemporalDevServer(
         WebApplication app, DevClock clock, WorkflowEngine engine, CancellationTokenSource stopping, string target, SqliteWorkflowStore? database)
     {
@@ -42,6 +45,12 @@ public sealed class TemporalDevServer : IAsyncDisposable
     public string Target { get; }
 
     public bool TimeSkipping => clock.TimeSkipping;
+
+    /// <summary>The web UI's address (http://localhost:PORT/) when <see cref="DevServerOptions.UiPort"/> turned it on.</summary>
+    public Uri? UiAddress => ui?.Address;
+
+    /// <summary>False when the UI port is on but the UI was not built (the /api/v1 API is served anyway).</summary>
+    public bool UiBuilt => ui?.AssetsDirectory != null;
 
     /// <summary>The engine behind the RPCs (state inspection for tests and tools).</summary>
     public WorkflowEngine Engine { get; }
@@ -76,7 +85,8 @@ public sealed class TemporalDevServer : IAsyncDisposable
         WorkflowEngine engine;
         try
         {
-            engine = new WorkflowEngine(clock, options.Namespaces, options.Store ?? database ?? (IWorkflowStore)new InMemoryWorkflowStore(), logger);
+            engine = new WorkflowEngine(
+                clock, options.Namespaces, options.Store ?? database ?? (IWorkflowStore)new InMemoryWorkflowStore(), logger, options.Limits);
         }
         catch
         {
@@ -85,8 +95,10 @@ public sealed class TemporalDevServer : IAsyncDisposable
             throw;
         }
         var stopping = new CancellationTokenSource();
-        var router = new GrpcRouter(logger, stopping.Token);
+        var router = new GrpcRouter(logger, stopping.Token, options.Limits.GrpcMaxMessageBytes);
         ServiceBindings.Register(router, engine);
+        var pollers = new PollerDirectory(TimeProvider.System);
+        pollers.Watch(router);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -102,7 +114,8 @@ public sealed class TemporalDevServer : IAsyncDisposable
             kestrel.Limits.Http2.MaxStreamsPerConnection = 4096;
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.MinResponseDataRate = null;
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            // One more byte than the router accepts, so the router's RESOURCE_EXHAUSTED answer is the one callers see.
+            kestrel.Limits.MaxRequestBodySize = router.MaxRequestBodyBytes + 1;
             kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
         });
         var app = builder.Build();
@@ -122,7 +135,21 @@ public sealed class TemporalDevServer : IAsyncDisposable
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.Select(a => new Uri(a).Port).First();
         var host = address.Equals(IPAddress.Any) ? "127.0.0.1" : options.Host;
-        return new TemporalDevServer(app, clock, engine, stopping, $"{host}:{bound}", database);
+        var server = new TemporalDevServer(app, clock, engine, stopping, $"{host}:{bound}", database);
+        if (options.UiPort is { } uiPort)
+        {
+            try
+            {
+                server.ui = await UiServer.StartAsync(
+                    address, uiPort, options.UiAssetsDirectory, router, pollers, database != null ? "sqlite" : "memory", logger, ct);
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+        return server;
     }
 
     /// <summary>Current server time (virtual when time skipping).</summary>
@@ -147,6 +174,10 @@ public sealed class TemporalDevServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (ui != null)
+        {
+            await ui.DisposeAsync();
+        }
         await stopping.CancelAsync();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
         {

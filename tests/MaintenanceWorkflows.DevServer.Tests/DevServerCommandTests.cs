@@ -54,7 +54,7 @@ public sealed partial class DevServerCommandTests
     {
         using var output = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var running = DevServerCommand.RunAsync(["--port", "0", "--namespace", "ops"], output, stop.Token);
+        var running = DevServerCommand.RunAsync(["--port", "0", "--namespace", "ops", "--headless"], output, stop.Token);
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
         {
             while (!Address().IsMatch(output.ToString()))
