@@ -174,3 +174,10 @@ public sealed partial class SecretRedactor
     [GeneratedRegex(@"(?<name>[?&;][^=&#\s]*=)[^&#\s]+")]
     private static partial Regex QueryValuePattern();
 }
+
+/// <summary>Secrets read straight from configuration (every value under the given keys), without binding or validating the options that own them.</summary>
+internal sealed class ConfigurationSecrets(Microsoft.Extensions.Configuration.IConfiguration section, params string[] keys) : ISecretValues
+{
+    public IEnumerable<string?> Values =>
+        keys.SelectMany(key => Microsoft.Extensions.Configuration.ConfigurationExtensions.AsEnumerable(section.GetSection(key)).Select(pair => pair.Value));
+}

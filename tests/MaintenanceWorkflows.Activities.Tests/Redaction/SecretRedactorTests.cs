@@ -27,6 +27,8 @@ public sealed class SecretRedactorTests : IAsyncLifetime
                 ["Chat:Channels:ops:WebhookUrl"] = "https://hooks.slack.com/services/T000/B000/chat-hook-secret-2a3b",
                 ["Commands:patch:Executable"] = "/bin/true",
                 ["Commands:patch:Environment:PATCH_TOKEN"] = "patch-token-4c5d6e",
+                ["Approvals:SigningKey"] = "approvals-current-key-0123456789abcdef",
+                ["Approvals:PreviousKeys:k0"] = "approvals-previous-key-fedcba9876543210",
             },
             configure: services => services.AddSingleton<ISecretValues>(new Signing("approval-signing-key-7f8a9b")));
         return Task.CompletedTask;
@@ -43,6 +45,8 @@ public sealed class SecretRedactorTests : IAsyncLifetime
     [InlineData("posting to https://hooks.slack.com/services/T000/B000/chat-hook-secret-2a3b", "chat-hook-secret-2a3b")]
     [InlineData("PATCH_TOKEN=patch-token-4c5d6e", "patch-token-4c5d6e")]
     [InlineData("signed with approval-signing-key-7f8a9b", "approval-signing-key-7f8a9b")]
+    [InlineData("key=approvals-current-key-0123456789abcdef", "approvals-current-key-0123456789abcdef")]
+    [InlineData("old approvals-previous-key-fedcba9876543210", "approvals-previous-key-fedcba9876543210")]
     [InlineData("see https://admin:hunter2pass@internal.example.com/x", "hunter2pass")]
     [InlineData("see https://other.example.com/cb?code=one-time-code-x&state=s1", "one-time-code-x")]
     public void Redact_TextWithASecret_RemovesItsValue(string text, string secret)
