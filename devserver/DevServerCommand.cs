@@ -84,6 +84,13 @@ public static class DevServerCommand
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return 1;
         }
+#pragma warning disable CA1031 // Anything else still ends in one line, never a stack trace.
+        catch (Exception ex) when (TemporalDevServer.IsAddressInUse(ex) || ex is IOException or UnauthorizedAccessException)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
         finally
         {
             Console.CancelKeyPress -= onCancel;
