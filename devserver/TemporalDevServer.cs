@@ -103,6 +103,24 @@ public sealed class TemporalDevServer : IAsyncDisposable
             database?.Dispose();
             throw;
         }
+        if (options.SearchAttributes.Count > 0)
+        {
+            try
+            {
+                foreach (var ns in engine.Namespaces)
+                {
+                    var request = new Temporalio.Api.OperatorService.V1.AddSearchAttributesRequest { Namespace = ns.Name };
+                    request.SearchAttributes.Add(options.SearchAttributes.ToDictionary());
+                    engine.AddSearchAttributes(request);
+                }
+            }
+            catch (GrpcException ex)
+            {
+                await clock.DisposeAsync();
+                database?.Dispose();
+                throw new ArgumentException($"--search-attribute: {ex.Message}", nameof(options), ex);
+            }
+        }
         var stopping = new CancellationTokenSource();
         var router = new GrpcRouter(logger, stopping.Token, options.Limits.GrpcMaxMessageBytes);
         ServiceBindings.Register(router, engine);
