@@ -2,10 +2,12 @@ using MaintenanceWorkflows.Activities.Aws;
 using MaintenanceWorkflows.Activities.Checks;
 using MaintenanceWorkflows.Activities.Commands;
 using MaintenanceWorkflows.Activities.Email;
+using MaintenanceWorkflows.Activities.Governance;
 using MaintenanceWorkflows.Activities.Http;
 using MaintenanceWorkflows.Activities.Lambda;
 using MaintenanceWorkflows.Activities.Notifications;
 using MaintenanceWorkflows.Activities.Notifications.Channels;
+using MaintenanceWorkflows.Activities.Redaction;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,7 +22,7 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates the options (sections Aws, Email, Chat, StatusPage, Targets, FreezeSources,
-    /// Commands), registers the Refit clients with their signing/auth handlers and the activity classes.
+    /// Commands, Policy, Approvals), registers the Refit clients with their signing/auth handlers and the activity classes.
     /// HTTP calls do not retry on their own: the activity reports whether an error is retryable and
     /// Temporal's retry policy does the retrying, so attempts are visible in the history and not stacked.
     /// </summary>
@@ -39,6 +41,7 @@ public static class ServiceCollectionExtensions
                 client.BaseAddress = aws.Lambda.ServiceUrl ?? new Uri($"https://lambda.{aws.Lambda.Region ?? aws.Region}.amazonaws.com");
                 client.Timeout = aws.Lambda.Timeout;
             })
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddHttpMessageHandler(sp => SigningHandler(sp, "lambda", o => o.Lambda));
         services.TryAddScoped<LambdaActivities>();
 
@@ -50,6 +53,7 @@ public static class ServiceCollectionExtensions
                 client.BaseAddress = aws.Ses.ServiceUrl ?? new Uri($"https://email.{aws.Ses.Region ?? aws.Region}.amazonaws.com");
                 client.Timeout = aws.Ses.Timeout;
             })
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddHttpMessageHandler(sp => SigningHandler(sp, "ses", o => o.Ses));
         services.TryAddScoped<SesEmailSender>();
         services.TryAddScoped<EmailActivities>();
@@ -73,7 +77,7 @@ public static class ServiceCollectionExtensions
             chat => chat.Channels.All(c => c.Value.WebhookUrl is { IsAbsoluteUri: true } url && (url.Scheme == Uri.UriSchemeHttps || url.IsLoopback)),
             "Every Chat:Channels:<name>:WebhookUrl must be an absolute https URL (http only on loopback).").ValidateOnStart();
         // The webhook URL is the secret, and the factory's default logging would print it with every request.
-        services.AddHttpClient<ChatWebhookClient>(client => client.Timeout = TimeSpan.FromSeconds(30)).RemoveAllLoggers();
+        services.AddHttpClient<ChatWebhookClient>(client => client.Timeout = TimeSpan.FromSeconds(30)).ConfigurePrimaryHttpMessageHandler(NoRedirects).RemoveAllLoggers();
         services.AddOptions<StatusPageOptions>().Bind(configuration.GetSection(StatusPageOptions.Section)).Validate(
             page => page.BaseUrl is null || page.IsConfigured,
             "StatusPage needs BaseUrl, PageId and ApiKey together; leave the section out to run without a status page.").ValidateOnStart();
@@ -85,6 +89,7 @@ public static class ServiceCollectionExtensions
                 client.BaseAddress = page.BaseUrl ?? new Uri("https://api.statuspage.io/");
                 client.Timeout = page.Timeout;
             })
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddHttpMessageHandler<StatusPageAuthHandler>();
         services.TryAddScoped<StatusPageClient>();
 
@@ -99,24 +104,49 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<NotificationActivities>();
         services.TryAddScoped<CheckBatchActivities>();
 
+        services.TryAddSingleton<SecretRedactor>();
+        services.TryAddSingleton<RedactingInterceptor>();
+
+        // The worker owns the policy and the approval key; both are checked before the worker polls.
+        services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
+        services.TryAddSingleton(sp => WorkerPolicy.Load(sp.GetRequiredService<IOptions<PolicyOptions>>().Value.Path));
+        services.AddOptions<ApprovalOptions>().Bind(configuration.GetSection(ApprovalOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>());
+        services.TryAddSingleton<ApprovalProofs>();
+        services.TryAddScoped<GovernanceActivities>();
         return services;
     }
 
-    /// <summary>Registers every maintenance activity class with the hosted Temporal worker.</summary>
-    public static ITemporalWorkerServiceOptionsBuilder AddMaintenanceActivities(this ITemporalWorkerServiceOptionsBuilder builder) =>
+    /// <summary>Registers every maintenance activity class with the hosted Temporal worker, behind the redaction step.</summary>
+    public static ITemporalWorkerServiceOptionsBuilder AddMaintenanceActivities(this ITemporalWorkerServiceOptionsBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         builder
             .AddScopedActivities<LambdaActivities>()
             .AddScopedActivities<EmailActivities>()
             .AddScopedActivities<HttpCheckActivities>()
             .AddScopedActivities<CommandActivities>()
             .AddScopedActivities<NotificationActivities>()
-            .AddScopedActivities<CheckBatchActivities>();
+            .AddScopedActivities<CheckBatchActivities>()
+            .AddScopedActivities<GovernanceActivities>();
+        builder.ConfigureOptions().Configure<RedactingInterceptor>((options, interceptor) =>
+            options.Interceptors = [.. options.Interceptors ?? [], interceptor]);
+        return builder;
+    }
+
+    /// <summary>
+    /// Credentials go on the first request only: a redirect would carry signed AWS headers, the Statuspage key or a
+    /// webhook's body to whatever origin the answer names, so redirects come back as answers instead.
+    /// </summary>
+    private static SocketsHttpHandler NoRedirects() => new() { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
 
     private static SigV4SigningHandler SigningHandler(IServiceProvider sp, string service, Func<AwsOptions, AwsServiceOptions> serviceOptions)
     {
         var aws = sp.GetRequiredService<IOptions<AwsOptions>>().Value;
         return new SigV4SigningHandler(
             sp.GetRequiredService<IAwsCredentialSource>(),
+            sp.GetRequiredService<SecretRedactor>(),
             service,
             serviceOptions(aws).Region ?? aws.Region,
             sp.GetRequiredService<TimeProvider>());

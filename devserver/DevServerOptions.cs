@@ -33,6 +33,9 @@ public sealed record DevServerOptions
     /// </summary>
     public string? DatabasePath { get; init; }
 
+    /// <summary>Size and count limits, Temporal's defaults unless changed.</summary>
+    public ServerLimits Limits { get; init; } = new();
+
     /// <summary>
     /// The web UI's HTTP port (the Temporal UI and its /api/v1 API on <see cref="Host"/>): off when null,
     /// 0 picks a free port (read it back from <see cref="TemporalDevServer.UiAddress"/>).

@@ -85,7 +85,8 @@ public sealed class TemporalDevServer : IAsyncDisposable
         WorkflowEngine engine;
         try
         {
-            engine = new WorkflowEngine(clock, options.Namespaces, options.Store ?? database ?? (IWorkflowStore)new InMemoryWorkflowStore(), logger);
+            engine = new WorkflowEngine(
+                clock, options.Namespaces, options.Store ?? database ?? (IWorkflowStore)new InMemoryWorkflowStore(), logger, options.Limits);
         }
         catch
         {
@@ -94,7 +95,7 @@ public sealed class TemporalDevServer : IAsyncDisposable
             throw;
         }
         var stopping = new CancellationTokenSource();
-        var router = new GrpcRouter(logger, stopping.Token);
+        var router = new GrpcRouter(logger, stopping.Token, options.Limits.GrpcMaxMessageBytes);
         ServiceBindings.Register(router, engine);
         var pollers = new PollerDirectory(TimeProvider.System);
         pollers.Watch(router);
@@ -113,7 +114,8 @@ public sealed class TemporalDevServer : IAsyncDisposable
             kestrel.Limits.Http2.MaxStreamsPerConnection = 4096;
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.MinResponseDataRate = null;
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            // One more byte than the router accepts, so the router's RESOURCE_EXHAUSTED answer is the one callers see.
+            kestrel.Limits.MaxRequestBodySize = router.MaxRequestBodyBytes + 1;
             kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
         });
         var app = builder.Build();

@@ -6,6 +6,7 @@ namespace MaintenanceWorkflows.Activities.Aws;
 /// <summary>Signs every outgoing request with SigV4 for one service and region.</summary>
 public sealed class SigV4SigningHandler(
     IAwsCredentialSource credentials,
+    Redaction.SecretRedactor redactor,
     string service,
     string region,
     TimeProvider timeProvider) : DelegatingHandler
@@ -22,6 +23,8 @@ public sealed class SigV4SigningHandler(
         ArgumentNullException.ThrowIfNull(request);
         var uri = request.RequestUri ?? throw new InvalidOperationException("SigV4 signing needs an absolute request URI.");
         var creds = await credentials.GetCredentialsAsync(cancellationToken);
+        redactor.Remember(creds.SecretAccessKey);
+        redactor.Remember(creds.SessionToken);
         var now = timeProvider.GetUtcNow();
 
         byte[] body = [];

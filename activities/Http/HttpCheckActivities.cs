@@ -7,6 +7,7 @@ using MaintenanceWorkflows.Workflows.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Temporalio.Activities;
+using MaintenanceWorkflows.Activities.Redaction;
 using Temporalio.Exceptions;
 
 namespace MaintenanceWorkflows.Activities.Http;
@@ -16,10 +17,14 @@ public sealed class HttpCheckActivities(
     IHttpClientFactory httpClientFactory,
     HttpTargets targets,
     IOptions<FreezeSourcesOptions> freezeSources,
+    SecretRedactor redactor,
     TimeProvider timeProvider)
 {
     /// <summary>Name of the HttpClient the checks use (no retries of its own, no client-wide timeout).</summary>
     public const string ClientName = "maintenance-http-checks";
+
+    /// <summary>A health answer is small; anything bigger is read no further and fails the check, so the worker's memory stays bounded.</summary>
+    public const int MaxResponseBytes = 4 * 1024 * 1024;
 
     private const int BodyTailLength = 2000;
 
@@ -259,7 +264,18 @@ public sealed class HttpCheckActivities(
         }
 
         var (url, headers) = targets.Resolve(input.Url, input.Target, input.Path, owner);
+        if (targets.SendsIdempotencyKey(input.Target) && method is not ("GET" or "HEAD" or "OPTIONS"))
+        {
+            // The same key on every attempt of this activity lets the target drop a retried duplicate.
+            headers = new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase) { [IdempotencyKeyHeader] = IdempotencyKey(ActivityExecutionContext.Current.Info) };
+        }
+
         var probe = await ProbeAsync(new HttpMethod(method), url, headers, input.Body, input.ContentType, input.Timeout);
+        if (probe.TooLarge)
+        {
+            throw new ApplicationFailureException($"{method} {url} for {owner}: {probe.Error}.", ActivityErrorTypes.RemoteRejected, nonRetryable: true);
+        }
+
         if (probe.Error is not null)
         {
             // Timeouts and refused connections are worth another attempt under the activity's retry policy.
@@ -277,8 +293,19 @@ public sealed class HttpCheckActivities(
                 details: [new HttpRequestResult(input.StepId, probe.Status, probe.Latency, tail)]);
         }
 
-        ActivityExecutionContext.Current.Logger.LogInformation("{Method} {Url} for {Step}: HTTP {Status} in {Latency}", method, url, input.StepId, probe.Status, Ms(probe.Latency));
+        ActivityExecutionContext.Current.Logger.LogInformation("{Method} {Url} for {Step}: HTTP {Status} in {Latency}", method, redactor.Redact(url.ToString()), input.StepId, probe.Status, Ms(probe.Latency));
         return new HttpRequestResult(input.StepId, probe.Status, probe.Latency, tail);
+    }
+
+    /// <summary>Header that carries <see cref="IdempotencyKey"/> when the target allows it (<c>Targets:&lt;name&gt;:IdempotencyKey</c>).</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>Derived from workflow id, run id and activity id: equal for every retry of one step, different for any other.</summary>
+    public static string IdempotencyKey(ActivityInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{info.WorkflowId}\n{info.WorkflowRunId}\n{info.ActivityId}"));
+        return Convert.ToHexStringLower(hash, 0, 16);
     }
 
     private static string StatusMeaning(int status) => status switch
@@ -296,11 +323,11 @@ public sealed class HttpCheckActivities(
 
     private static string Ms(TimeSpan value) => $"{value.TotalMilliseconds.ToString("#,0", CultureInfo.InvariantCulture)} ms";
 
-    private static void Log(string checkId, bool passed, string message) =>
-        ActivityExecutionContext.Current.Logger.LogInformation("Check {CheckId} {Outcome}: {Message}", checkId, passed ? "passed" : "failed", message);
+    private void Log(string checkId, bool passed, string message) =>
+        ActivityExecutionContext.Current.Logger.LogInformation("Check {CheckId} {Outcome}: {Message}", checkId, passed ? "passed" : "failed", redactor.Redact(message));
 
     private CheckResult Result(string checkId, string name, CheckStatus status, string observed, string threshold, string message, TimeSpan latency, IReadOnlyList<CheckDetail> details) =>
-        new(checkId, name, status, observed, threshold, message, latency, timeProvider.GetUtcNow(), details);
+        new(checkId, name, status, redactor.Redact(observed), threshold, redactor.Redact(message), latency, timeProvider.GetUtcNow(), details);
 
     /// <summary>One request; network failures and timeouts come back as <see cref="Probe.Error"/>, not exceptions.</summary>
     private async Task<Probe> ProbeAsync(HttpMethod method, Uri url, IReadOnlyDictionary<string, string> headers, string? body, string? contentType, TimeSpan timeout)
@@ -328,9 +355,11 @@ public sealed class HttpCheckActivities(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeoutSource.Token);
-            var text = await response.Content.ReadAsStringAsync(timeoutSource.Token);
-            return new Probe((int)response.StatusCode, text, Stopwatch.GetElapsedTime(started), null);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token);
+            var text = await ReadBoundedAsync(response.Content, timeoutSource.Token);
+            return text is null
+                ? new Probe((int)response.StatusCode, string.Empty, Stopwatch.GetElapsedTime(started), $"sent a response larger than {MaxResponseBytes:N0} bytes (read no further)", TooLarge: true)
+                : new Probe((int)response.StatusCode, text, Stopwatch.GetElapsedTime(started), null);
         }
         catch (OperationCanceledException) when (!activityToken.IsCancellationRequested)
         {
@@ -342,5 +371,44 @@ public sealed class HttpCheckActivities(
         }
     }
 
-    private sealed record Probe(int Status, string Body, TimeSpan Latency, string? Error);
+    /// <summary>The body as text, or null when it is larger than <see cref="MaxResponseBytes"/> (by its Content-Length or once that much was read).</summary>
+    private static async Task<string?> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > MaxResponseBytes)
+        {
+            return null;
+        }
+
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxResponseBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var charset = content.Headers.ContentType?.CharSet;
+        var encoding = Encoding.UTF8;
+        if (charset is { Length: > 0 })
+        {
+            try
+            {
+                encoding = Encoding.GetEncoding(charset.Trim('"'));
+            }
+            catch (ArgumentException)
+            {
+                // An unknown charset reads as UTF-8, as HttpContent.ReadAsStringAsync would.
+            }
+        }
+
+        return encoding.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private sealed record Probe(int Status, string Body, TimeSpan Latency, string? Error, bool TooLarge = false);
 }

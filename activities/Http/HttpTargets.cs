@@ -1,4 +1,5 @@
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.Extensions.Options;
 using Temporalio.Exceptions;
 
@@ -39,10 +40,33 @@ public sealed class HttpTargets(IOptions<TargetsOptions> targets)
         }
 
         var baseUrl = options.BaseUrl ?? throw Invalid($"Targets:{target}:BaseUrl is not set on this worker.");
+
+        // The plan validator applies the same rule; checked again here because the target's credentials go with the request.
+        if (TargetPaths.Problem(path) is { } problem)
+        {
+            throw Invalid($"{owner}: path of target '{target}' is refused: {problem}. Write a path relative to the target's base URL, e.g. /status.");
+        }
+
         var relative = (path ?? string.Empty).TrimStart('/');
         var root = baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
-        return (new Uri(root, relative), options.Headers);
+        var resolved = new Uri(root, relative);
+        if (!IsUnder(resolved, root))
+        {
+            throw Invalid($"{owner}: path of target '{target}' resolves outside the target's base URL; write a path relative to it, e.g. /status.");
+        }
+
+        return (resolved, options.Headers);
     }
+
+    /// <summary>Whether the named target accepts an Idempotency-Key header (<c>Targets:&lt;name&gt;:IdempotencyKey</c>).</summary>
+    public bool SendsIdempotencyKey(string? target) =>
+        !string.IsNullOrWhiteSpace(target) && targets.Value.TryGetValue(target, out var options) && options.IdempotencyKey;
+
+    /// <summary>Same origin and the base's path is a prefix of the resolved path, so the credentials stay with their target.</summary>
+    internal static bool IsUnder(Uri resolved, Uri root) =>
+        Uri.Compare(resolved, root, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0
+        && resolved.AbsolutePath.StartsWith(root.AbsolutePath, StringComparison.Ordinal)
+        && string.IsNullOrEmpty(resolved.UserInfo);
 
     private static ApplicationFailureException Invalid(string message) => new(message, ActivityErrorTypes.InvalidInput, nonRetryable: true);
 }

@@ -20,6 +20,12 @@ public sealed class TargetOptions
 
     /// <summary>Headers sent with every request to this target (API keys live here, never in a plan).</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The target de-duplicates by an <c>Idempotency-Key</c> header: http.request steps that change state send one
+    /// derived from workflow id, run id and activity id, so a retried POST is applied once.
+    /// </summary>
+    public bool IdempotencyKey { get; set; }
 }
 
 /// <summary>An external change-freeze flag (for example a dashboard's banner API).</summary>

@@ -54,7 +54,13 @@ public static class PlanInputs
 
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out now))
         {
-            return true;
+            if (now.Year is >= YamlValues.MinYear and <= YamlValues.MaxYear)
+            {
+                return true;
+            }
+
+            error.WriteLine($"error: --now '{text}' is out of range; use a date between {YamlValues.MinYear} and {YamlValues.MaxYear}.");
+            return false;
         }
 
         error.WriteLine($"error: --now '{text}' is not a date and time; use ISO 8601, e.g. 2027-02-01T12:00:00Z.");

@@ -29,9 +29,9 @@ public static class PostmortemWriter
         string json;
         try
         {
-            json = File.ReadAllText(path);
+            json = ReadBounded(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             throw new HistoryFormatException($"cannot read the history file {path}: {e.Message}", e);
         }
@@ -39,18 +39,50 @@ public static class PostmortemWriter
         {
             return WorkflowHistory.FromJson(windowId, json);
         }
-        catch (Exception e) when (e is Google.Protobuf.InvalidProtocolBufferException or System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is Google.Protobuf.InvalidProtocolBufferException or System.Text.Json.JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
         {
             throw new HistoryFormatException(
                 $"{path} is not a workflow history in JSON ({e.Message}); export one with `temporal workflow show --workflow-id {windowId} --output json > {Path.GetFileName(path)}`.", e);
         }
     }
 
+    /// <summary>Temporal itself refuses histories past 50 MB; a file larger than this is not one (or is /dev/zero).</summary>
+    public const long MaxHistoryBytes = 64L * 1024 * 1024;
+
+    private static string ReadBounded(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + read > MaxHistoryBytes)
+            {
+                throw new HistoryFormatException($"{path} is larger than {MaxHistoryBytes / (1024 * 1024)} MiB, more than any Temporal history can be; is it the right file?");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
     /// <summary>Writes the postmortem into <paramref name="directory"/>; with <paramref name="saveHistory"/> the history goes beside it for later re-rendering.</summary>
     public static PostmortemFiles Write(WorkflowHistory history, string directory, DateTimeOffset generatedAt, bool saveHistory)
     {
         ArgumentNullException.ThrowIfNull(history);
-        var analysis = PostmortemAnalysis.Analyze(HistoryParser.Parse(history.Id, history));
+        PostmortemAnalysis analysis;
+        try
+        {
+            analysis = PostmortemAnalysis.Analyze(HistoryParser.Parse(history.Id, history));
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or ArgumentException or KeyNotFoundException or IndexOutOfRangeException or FormatException or OverflowException or InvalidCastException)
+        {
+            // A hand-edited or foreign export can satisfy the JSON schema and still lack what a window's history always has.
+            throw new HistoryFormatException($"the history of '{history.Id}' is not a complete maintenance-window history ({e.GetType().Name}: {e.Message}); export it again from Temporal.", e);
+        }
+
         Directory.CreateDirectory(directory);
         var markdown = Path.Combine(directory, MarkdownFile);
         File.WriteAllText(markdown, PostmortemRenderer.Render(analysis, generatedAt));

@@ -23,4 +23,7 @@ public static class ActivityErrorTypes
 
     /// <summary>A runbook command exceeded its configured timeout and was killed. Not retryable.</summary>
     public const string CommandTimedOut = "CommandTimedOut";
+
+    /// <summary>A command that must not run twice was not re-run on a later attempt; a human must check the host. Not retryable.</summary>
+    public const string CommandNotRerun = "CommandNotRerun";
 }

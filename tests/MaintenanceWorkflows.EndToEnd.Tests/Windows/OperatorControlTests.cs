@@ -167,7 +167,7 @@ public sealed class OperatorControlTests
         await using var harness = await WindowHarness.StartAsync();
         var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
         var handle = await harness.ScheduleAsync(plan);
-        await WindowHarness.ApproveAsync(handle);
+        await harness.ApproveAsync(handle);
         var held = plan.Checklist.First(i => !i.IsAutomated && i.Phase == ChecklistPhase.Before);
         foreach (var item in plan.Checklist.Where(i => !i.IsAutomated && i.Id != held.Id))
         {
@@ -210,7 +210,7 @@ public sealed class OperatorControlTests
     private static async Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> StartApprovedAsync(WindowHarness harness, MaintenancePlan plan)
     {
         var handle = await harness.ScheduleAsync(plan);
-        await WindowHarness.ApproveAsync(handle);
+        await harness.ApproveAsync(handle);
         await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
         return handle;
     }

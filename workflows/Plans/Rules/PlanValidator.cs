@@ -254,7 +254,7 @@ public static class PlanValidator
                 v.Error(ViolationCodes.InvalidValue, path + ".version", "A prod alias must not point at $LATEST (seed rollback checklist).", "Use a published version number, or publish: true.");
                 break;
             case HttpRequestStep http:
-                CheckLocation(v, http.Url, http.Target, path);
+                CheckLocation(v, http.Url, http.Target, http.Path, path);
                 CheckStatus(v, http.ExpectedStatus, path + ".expectedStatus");
                 break;
             case CommandStep command when !PolicyRules.IsSlug(command.Command):
@@ -284,11 +284,11 @@ public static class PlanValidator
             switch (check)
             {
                 case HttpStatusCheck http:
-                    CheckLocation(v, http.Url, http.Target, path);
+                    CheckLocation(v, http.Url, http.Target, http.Path, path);
                     CheckStatus(v, http.ExpectedStatus, path + ".expectedStatus");
                     break;
                 case HttpJsonCheck json:
-                    CheckLocation(v, json.Url, json.Target, path);
+                    CheckLocation(v, json.Url, json.Target, json.Path, path);
                     CheckStatus(v, json.ExpectedStatus, path + ".expectedStatus");
                     if (json.RequiredKeys.Count == 0 && json.Expect.Count == 0)
                     {
@@ -441,8 +441,14 @@ public static class PlanValidator
         }
     }
 
-    private static void CheckLocation(ViolationList v, string? url, string? target, string path)
+    private static void CheckLocation(ViolationList v, string? url, string? target, string? targetPath, string path)
     {
+        if (TargetPaths.Problem(targetPath) is { } problem)
+        {
+            v.Error(ViolationCodes.CheckLocation, path + ".path", $"path '{Format.Clip(targetPath!, 200)}' is refused: {problem}.", "Write a path relative to the target's base URL, e.g. path: /beak/system/status; the worker adds the target's credentials, so the path may not point anywhere else.");
+        }
+
+
         if ((url is null) == (target is null))
         {
             v.Error(ViolationCodes.CheckLocation, path + ".url", url is null ? "Neither url nor target is set." : "Both url and target are set.", "Give either url: (absolute http/https) or target: (a name the worker resolves) plus path:.");

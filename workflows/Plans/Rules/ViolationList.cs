@@ -25,6 +25,9 @@ internal sealed class ViolationList : List<PlanViolation>
 
 internal static class Format
 {
+    /// <summary>Long user text shortened for a message: the start and how much was left out.</summary>
+    public static string Clip(string text, int length) => text.Length <= length ? text : text[..length] + $"… ({text.Length} characters)";
+
     public static string Span(TimeSpan span)
     {
         var negative = span < TimeSpan.Zero;

@@ -18,7 +18,10 @@ internal sealed class YamlSource(string file, DateTimeOffset? now)
     public void Error(YamlNode? node, string path, string message) => Error(node?.Start ?? Mark.Empty, path, message);
 
     public void Error(Mark mark, string path, string message) =>
-        Errors.Add(new LoadError { File = File, Line = (int)mark.Line, Column = (int)mark.Column, Path = path, Message = message });
+        Errors.Add(new LoadError { File = File, Line = (int)mark.Line, Column = (int)mark.Column, Path = Clip(path, 300), Message = Clip(message, 1000) });
+
+    /// <summary>Messages quote what was found; a huge value is shortened so the error stays readable.</summary>
+    private static string Clip(string text, int length) => text.Length <= length ? text : text[..length] + $"… ({text.Length} characters in all)";
 
     public static string Describe(YamlNode node) => node switch
     {
@@ -74,7 +77,13 @@ internal sealed class YamlSource(string file, DateTimeOffset? now)
 
         if (double.TryParse(text.TrimEnd('%'), NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
-            return value;
+            if (double.IsFinite(value))
+            {
+                return value;
+            }
+
+            Error(node, path, $"expected a finite number (e.g. 99.5), found '{text}'; NaN and infinities can never be compared against.");
+            return null;
         }
 
         Error(node, path, $"expected a number (e.g. 99.5), found '{text}'.");
@@ -109,6 +118,12 @@ internal sealed class YamlSource(string file, DateTimeOffset? now)
         if (YamlValues.TryParseDuration(text, out var value))
         {
             return value;
+        }
+
+        if (YamlValues.IsDurationOutOfRange(text))
+        {
+            Error(node, path, $"'{text}' is longer than the {YamlValues.MaxDuration.TotalDays:0} days any duration here may be.");
+            return null;
         }
 
         Error(node, path, $"expected {YamlValues.DurationHint}, found '{text}'" + (double.TryParse(text, CultureInfo.InvariantCulture, out _) ? " (a unit is required)." : "."));
@@ -221,6 +236,11 @@ internal sealed class YamlSource(string file, DateTimeOffset? now)
             }
 
             var value = parsed.Value;
+            if (OutOfRange(value.Year, node, path))
+            {
+                return null;
+            }
+
             if (zone is not null)
             {
                 var inForce = zone.GetUtcOffset(value.ToInstant());
@@ -249,6 +269,11 @@ internal sealed class YamlSource(string file, DateTimeOffset? now)
             }
 
             var local = parsed.Value;
+            if (OutOfRange(local.Year, node, path))
+            {
+                return null;
+            }
+
             var mapping = zone.MapLocal(local);
             switch (mapping.Count)
             {
@@ -268,6 +293,17 @@ internal sealed class YamlSource(string file, DateTimeOffset? now)
 
         Error(node, path, $"expected a date and time like 2026-06-09T02:00 (local), 2026-06-09T09:00Z or 2026-06-09T02:00-07:00, found '{text}'.");
         return null;
+    }
+
+    private bool OutOfRange(int year, YamlNode node, string path)
+    {
+        if (year is >= YamlValues.MinYear and <= YamlValues.MaxYear)
+        {
+            return false;
+        }
+
+        Error(node, path, $"year {year} is out of range; dates must fall between {YamlValues.MinYear} and {YamlValues.MaxYear}.");
+        return true;
     }
 
     private static readonly OffsetDateTimePattern[] OffsetPatterns =

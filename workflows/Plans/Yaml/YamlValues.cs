@@ -8,6 +8,14 @@ public static partial class YamlValues
 {
     public const string DurationHint = "a duration like 24h, 15m, 90s, 2000ms, 1d or 1h30m";
 
+    /// <summary>Windows are planned in this century or the next; far dates would overflow the schedule arithmetic.</summary>
+    public const int MinYear = 2000;
+
+    public const int MaxYear = 2999;
+
+    /// <summary>Longest duration any field accepts (ten years), far inside TimeSpan's and Temporal's ranges.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(3650);
+
     /// <summary>Parses 24h, 15m, 90s, 2000ms, 1d, 1h30m, 0 (units required except for zero).</summary>
     public static bool TryParseDuration(string text, out TimeSpan duration)
     {
@@ -24,23 +32,42 @@ public static partial class YamlValues
             return false;
         }
 
-        var total = TimeSpan.Zero;
+        var milliseconds = TotalMilliseconds(match);
+        if (!(milliseconds <= MaxDuration.TotalMilliseconds))
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromMilliseconds(Math.Round(milliseconds, 3));
+        return true;
+    }
+
+    /// <summary>True when <paramref name="text"/> is written like a duration but longer than <see cref="MaxDuration"/>.</summary>
+    public static bool IsDurationOutOfRange(string text)
+    {
+        var match = DurationPattern().Match(text.Trim());
+        return match.Success && !(TotalMilliseconds(match) <= MaxDuration.TotalMilliseconds);
+    }
+
+    /// <summary>Summed in doubles, so no amount can overflow TimeSpan before the range check.</summary>
+    private static double TotalMilliseconds(Match match)
+    {
+        var total = 0.0;
         foreach (Capture capture in match.Groups["part"].Captures)
         {
             var part = PartPattern().Match(capture.Value);
             var amount = double.Parse(part.Groups["n"].Value, CultureInfo.InvariantCulture);
-            total += part.Groups["u"].Value switch
+            total += amount * part.Groups["u"].Value switch
             {
-                "d" => TimeSpan.FromDays(amount),
-                "h" => TimeSpan.FromHours(amount),
-                "m" or "min" => TimeSpan.FromMinutes(amount),
-                "s" => TimeSpan.FromSeconds(amount),
-                _ => TimeSpan.FromMilliseconds(amount),
+                "d" => 86_400_000.0,
+                "h" => 3_600_000.0,
+                "m" or "min" => 60_000.0,
+                "s" => 1000.0,
+                _ => 1.0,
             };
         }
 
-        duration = total;
-        return true;
+        return total;
     }
 
     /// <summary>Inverse of <see cref="TryParseDuration"/>, shortest form (1h30m, 2000ms, 24h).</summary>
