@@ -1,4 +1,5 @@
 using MaintenanceWorkflows.DevServer.Testing;
+using MaintenanceWorkflows.Sandbox;
 using MaintenanceWorkflows.Starter.Commands;
 using MaintenanceWorkflows.Workflows;
 using MaintenanceWorkflows.Workflows.Plans;
@@ -10,6 +11,7 @@ namespace MaintenanceWorkflows.Starter.Demo;
 public sealed record BrowserApprovalWindow(
     WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> Handle,
     MaintenancePlan Plan,
+    string ApproverEmail,
     string SignalName,
     string SignalJson);
 
@@ -24,23 +26,28 @@ public sealed class BrowserApprovalDemo(TextWriter output, object writeLock)
     private const string Operator = "sre-oncall";
 
     /// <summary>
-    /// Schedules the example v40 promotion again under its own id and ticks its manual checklist, so only the
-    /// approval is missing. Server time stays put until someone awaits the result, so the window waits.
+    /// Schedules the example v40 promotion again under its own id, ticks its manual checklist so only the approval
+    /// is missing, and reads the approver's proof code from the sandbox inbox (the worker mails it to T-JOSH only).
+    /// Server time stays put until someone awaits the result, so the window waits for the person.
     /// </summary>
     public static async Task<BrowserApprovalWindow> ScheduleAsync(
-        ITemporalClient client, string taskQueue, string examplesDirectory, DateTimeOffset now, DateTimeOffset? notBefore)
+        ITemporalClient client, string taskQueue, string examplesDirectory, SandboxWorld world, DateTimeOffset now, DateTimeOffset? notBefore)
     {
         ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(world);
         var policy = PlanYaml.LoadPolicyFile(Path.Combine(examplesDirectory, "policy.yaml"));
         var example = PlanYaml.LoadPlanFile(Path.Combine(examplesDirectory, DemoRunner.CompletingPlan), now);
         var plan = DemoRunner.Reschedule(
             example with { Id = $"{example.Id}-browser", Title = $"{example.Title} (approve me in the browser)" }, policy, now, notBefore);
-        var handle = await ScheduleCommand.StartAsync(client, taskQueue, plan, policy, "demo");
+        var handle = await ScheduleCommand.StartAsync(client, taskQueue, plan, "demo");
         foreach (var item in plan.Checklist.Where(i => !i.IsAutomated))
         {
             await handle.ExecuteUpdateAsync(wf => wf.SubmitAcknowledgementAsync(new Acknowledgement { Item = item.Id, By = Operator, Note = "checked in the demo" }));
         }
-        return new BrowserApprovalWindow(handle, plan, WindowHandlers.Approve, $$"""{"approver": "{{Approver}}", "comment": "approved in the Temporal web UI"}""");
+        var address = policy.Approvals.Approvers.First(a => a.Id == Approver).Email!;
+        var code = await ApprovalEmail.WaitForCodeAsync(world.Ses, handle.Id, address, "approve", TimeSpan.FromMinutes(1));
+        var json = $$"""{"approver": "{{Approver}}", "code": "{{code}}", "comment": "approved in the Temporal web UI"}""";
+        return new BrowserApprovalWindow(handle, plan, address, WindowHandlers.Approve, json);
     }
 
     /// <summary>Prints what to do in the browser, follows the window until it ends, then waits for Ctrl+C.</summary>
@@ -57,6 +64,7 @@ public sealed class BrowserApprovalDemo(TextWriter output, object writeLock)
             Say($"              (the pages are missing: {DevServer.Http.WebUi.HowToBuild})");
         }
         Say($"approve     {window.Handle.Id} waits for {Approver}'s approval; server time stands still until it is approved.");
+        Say($"              {Approver}'s approve code is in the sandbox inbox of {window.ApproverEmail} (no one else has it); it is in the JSON below.");
         Say($"              1. open {link}");
         Say("              2. top right, open the menu next to \"Request Cancellation\" and pick \"Send a Signal\"");
         Say($"              3. signal name: {window.SignalName}");

@@ -120,7 +120,7 @@ public sealed class DemoRunner(TextWriter output)
         if (options.UiPort != null)
         {
             var now = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero);
-            var waiting = await BrowserApprovalDemo.ScheduleAsync(env.Client, taskQueue, options.ExamplesDirectory, now, null);
+            var waiting = await BrowserApprovalDemo.ScheduleAsync(env.Client, taskQueue, options.ExamplesDirectory, world, now, null);
             await new BrowserApprovalDemo(output, writeLock).RunAsync(env, waiting, ct);
         }
         return new DemoResult(reports, files, wall.Elapsed, virtualTime);

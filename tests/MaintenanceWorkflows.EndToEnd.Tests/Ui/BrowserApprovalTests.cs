@@ -30,9 +30,10 @@ public sealed class BrowserApprovalTests(ITestOutputHelper log)
         Browsers.SkipOrFail(!env.Server.UiBuilt, WebUi.HowToBuild);
         await using var world = await SandboxWorld.StartAsync();
         var taskQueue = $"browser-{Guid.NewGuid():N}";
-        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(world, env.Server.Target, taskQueue));
+        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(
+            world, env.Server.Target, taskQueue, Repo.Path("examples", "policy.yaml"), InProcessWorker.RandomSigningKey()));
         var now = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero);
-        var window = await BrowserApprovalDemo.ScheduleAsync(env.Client, taskQueue, Repo.Path("examples"), now, null);
+        var window = await BrowserApprovalDemo.ScheduleAsync(env.Client, taskQueue, Repo.Path("examples"), world, now, null);
         Assert.False((await window.Handle.QueryAsync(wf => wf.Status)).Approvals.Approved);
 
         var artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "browser-artifacts", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture))).FullName;
