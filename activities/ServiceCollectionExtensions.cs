@@ -104,6 +104,7 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<NotificationActivities>();
         services.TryAddScoped<CheckBatchActivities>();
 
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISecretValues>(new ConfigurationSecrets(configuration.GetSection(ApprovalOptions.Section), nameof(ApprovalOptions.SigningKey), nameof(ApprovalOptions.PreviousKeys))));
         services.TryAddSingleton<SecretRedactor>();
         services.TryAddSingleton<RedactingInterceptor>();
 

@@ -33,6 +33,16 @@ public sealed record DevServerOptions
     /// </summary>
     public string? DatabasePath { get; init; }
 
+    /// <summary>Custom search attributes registered in every namespace at start (kept if the database already has them).</summary>
+    public IReadOnlyDictionary<string, Temporalio.Api.Enums.V1.IndexedValueType> SearchAttributes { get; init; } =
+        new Dictionary<string, Temporalio.Api.Enums.V1.IndexedValueType>();
+
+    /// <summary>How the standalone program writes log lines: "pretty"/"text" (one line each) or "json".</summary>
+    public string LogFormat { get; init; } = "pretty";
+
+    /// <summary>Size and count limits, Temporal's defaults unless changed.</summary>
+    public ServerLimits Limits { get; init; } = new();
+
     /// <summary>
     /// The web UI's HTTP port (the Temporal UI and its /api/v1 API on <see cref="Host"/>): off when null,
     /// 0 picks a free port (read it back from <see cref="TemporalDevServer.UiAddress"/>).

@@ -28,6 +28,9 @@ public sealed class DevClock : IAsyncDisposable
     private readonly Task loop;
     private TimeSpan offset;
     private int lockCount;
+
+    /// <summary>Unlocked sleeps by callers that held no lock of their own (e.g. an activity sleeping while its workflow is busy).</summary>
+    private int holdOverrides;
     private long seq;
 
     private readonly ILogger logger;
@@ -134,19 +137,49 @@ public sealed class DevClock : IAsyncDisposable
     }
 
     /// <summary>
-    /// Unlocks time skipping until (virtual) time reaches <paramref name="until"/>, then locks it again. The
-    /// lock is retaken inside the timer callback, on the clock loop, so time cannot jump past
-    /// <paramref name="until"/> to a later timer between the wake-up and the re-lock.
+    /// Lets time skip until (virtual) time reaches <paramref name="until"/>, then restores the lock state.
+    /// The wake-up is armed before time is released and the lock is retaken inside the timer callback, on
+    /// the clock loop, so time cannot jump past <paramref name="until"/> to a later timer. A caller holding
+    /// no lock (an activity sleeping while time is held for its own run) releases the server's holds for
+    /// the sleep instead, as Temporal's test server releases the lock it took for the activity.
     /// </summary>
     public async Task SleepUnlockedUntilAsync(DateTime until, CancellationToken ct)
     {
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var timer = Schedule(until, () =>
+        var releasedLock = false;
+        void Restore()
         {
-            LockTimeSkipping();
+            lock (gate)
+            {
+                if (releasedLock)
+                {
+                    lockCount++;
+                }
+                else
+                {
+                    holdOverrides--;
+                }
+            }
+        }
+        var timer = new ClockTimer(until, () =>
+        {
+            Restore();
             reached.TrySetResult();
         });
-        UnlockTimeSkipping();
+        lock (gate)
+        {
+            releasedLock = lockCount > 0;
+            if (releasedLock)
+            {
+                lockCount--;
+            }
+            else
+            {
+                holdOverrides++;
+            }
+            timers.Enqueue(timer, (until, seq++));
+        }
+        Wake();
         try
         {
             await reached.Task.WaitAsync(ct);
@@ -155,8 +188,9 @@ public sealed class DevClock : IAsyncDisposable
         {
             if (timer.Cancel())
             {
-                // The callback will never run, so the lock it would have retaken is retaken here.
-                LockTimeSkipping();
+                // The callback will never run, so what it would have restored is restored here.
+                Restore();
+                Wake();
             }
             throw;
         }
@@ -200,7 +234,7 @@ public sealed class DevClock : IAsyncDisposable
                 if (timers.TryPeek(out var next, out _))
                 {
                     var now = WallNow + offset;
-                    if (next.Due > now && TimeSkipping && lockCount == 0 && holds.Count == 0)
+                    if (next.Due > now && TimeSkipping && lockCount == 0 && (holds.Count == 0 || holdOverrides > 0))
                     {
                         offset += next.Due - now;
                         now = next.Due;

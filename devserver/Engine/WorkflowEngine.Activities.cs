@@ -109,7 +109,7 @@ public sealed partial class WorkflowEngine
     {
         var (run, activity, attempt) = (taskRef.Run, taskRef.Activity, taskRef.Attempt);
         if (!run.IsRunning || !run.Activities.TryGetValue(activity.ScheduledEventId, out var current) ||
-            current != activity || activity.Attempt != attempt || activity.Started || activity.InBackoff)
+            current != activity || activity.Attempt != attempt || activity.Started || activity.InBackoff || activity.Paused)
         {
             return null;
         }
@@ -256,7 +256,12 @@ public sealed partial class WorkflowEngine
         activity.LastHeartbeatTime = now;
         ArmHeartbeatTimer(run, activity, now);
         Commit(run);
-        return new RecordActivityTaskHeartbeatResponse { CancelRequested = activity.CancelRequested };
+        return new RecordActivityTaskHeartbeatResponse
+        {
+            CancelRequested = activity.CancelRequested,
+            ActivityPaused = activity.Paused,
+            ActivityReset = activity.ResetRequested,
+        };
     }
 
     public void CompleteActivity(RespondActivityTaskCompletedRequest req)
@@ -280,6 +285,18 @@ public sealed partial class WorkflowEngine
 
     private void CompleteActivity(WorkflowRun run, ActivityState activity, Payloads? result, string identity)
     {
+        if (result != null && result.CalculateSize() > Limits.BlobSizeError)
+        {
+            // Temporal records an oversized result as a non-retryable failure: the workflow could never read it.
+            FailActivity(
+                run,
+                activity,
+                new Failure { Message = "Complete result exceeds size limit.", Source = "Server", ServerFailureInfo = new() { NonRetryable = true } },
+                lastHeartbeat: null,
+                identity);
+            return;
+        }
+        WarnIfLarge("RespondActivityTaskCompleted.Result", result?.CalculateSize() ?? 0);
         var evt = NewEvent(EventType.ActivityTaskCompleted);
         evt.ActivityTaskCompletedEventAttributes = new()
         {
@@ -319,6 +336,11 @@ public sealed partial class WorkflowEngine
             activity.HeartbeatDetails = lastHeartbeat;
         }
         var (retry, delay, retryState) = RetryDecision(activity, failure);
+        if (retry && RetryPausedOrReset(run, activity, failure))
+        {
+            Commit(run);
+            return;
+        }
         if (retry)
         {
             ScheduleRetry(run, activity, failure, delay);
@@ -360,6 +382,13 @@ public sealed partial class WorkflowEngine
 
     private void CanceledActivity(WorkflowRun run, ActivityState activity, Payloads? details, string identity)
     {
+        if (!activity.CancelRequested && (activity.Paused || activity.ResetRequested))
+        {
+            // Cancelled by its worker because of a pause or reset, not by the workflow: an attempt that ended.
+            var reason = activity.ResetRequested ? "activity reset" : "activity paused";
+            FailActivity(run, activity, new Failure { Message = reason, CanceledFailureInfo = new() { Details = details } }, lastHeartbeat: null, identity);
+            return;
+        }
         var evt = NewEvent(EventType.ActivityTaskCanceled);
         evt.ActivityTaskCanceledEventAttributes = new()
         {
@@ -405,7 +434,8 @@ public sealed partial class WorkflowEngine
     {
         var policy = activity.Attributes.RetryPolicy;
         var app = failure.ApplicationFailureInfo;
-        if (app != null && (app.NonRetryable || policy.NonRetryableErrorTypes.Contains(app.Type)))
+        if ((app != null && (app.NonRetryable || policy.NonRetryableErrorTypes.Contains(app.Type))) ||
+            failure.ServerFailureInfo is { NonRetryable: true })
         {
             return (false, TimeSpan.Zero, RetryState.NonRetryableFailure);
         }
@@ -488,6 +518,11 @@ public sealed partial class WorkflowEngine
             var (retry, delay, retryState) = type is TimeoutType.StartToClose or TimeoutType.Heartbeat
                 ? RetryDecision(activity, failure)
                 : (false, TimeSpan.Zero, type == TimeoutType.ScheduleToClose ? RetryState.Timeout : RetryState.NonRetryableFailure);
+            if (retry && RetryPausedOrReset(run, activity, failure))
+            {
+                Commit(run);
+                return;
+            }
             if (retry)
             {
                 ScheduleRetry(run, activity, failure, delay);

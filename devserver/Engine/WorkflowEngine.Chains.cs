@@ -199,6 +199,7 @@ public sealed partial class WorkflowEngine
             ParentWorkflowExecution = p.ParentWorkflowExecution,
             ParentInitiatedEventId = p.ParentInitiatedEventId,
             RootWorkflowExecution = p.RootWorkflowExecution,
+            Priority = p.Priority,
         };
         var runs = namespaces[previous.Namespace].Workflows[previous.WorkflowId];
         var successor = CreateRun(runs, previous.Namespace, attrs, next.Backoff, signal: null, searchAttributes);
@@ -291,10 +292,12 @@ public sealed partial class WorkflowEngine
         Append(parent, initiated);
         var child = new ChildState(initiated.EventId, ns, cmd.WorkflowId, cmd.WorkflowType.Name, cmd.ParentClosePolicy);
         parent.Children[initiated.EventId] = child;
-        afterCommands.Add(() => StartChild(parent, child, initiated.StartChildWorkflowExecutionInitiatedEventAttributes));
+        // The command's summary is put on the initiated event after this returns, so read it when the child starts.
+        afterCommands.Add(() => StartChild(parent, child, initiated.StartChildWorkflowExecutionInitiatedEventAttributes, initiated.UserMetadata));
     }
 
-    private void StartChild(WorkflowRun parent, ChildState child, StartChildWorkflowExecutionInitiatedEventAttributes cmd)
+    private void StartChild(
+        WorkflowRun parent, ChildState child, StartChildWorkflowExecutionInitiatedEventAttributes cmd, Temporalio.Api.Sdk.V1.UserMetadata? metadata)
     {
         var nsState = namespaces[child.Namespace];
         var request = new Temporalio.Api.WorkflowService.V1.StartWorkflowExecutionRequest
@@ -314,6 +317,8 @@ public sealed partial class WorkflowEngine
             Memo = cmd.Memo,
             SearchAttributes = cmd.SearchAttributes,
             Header = cmd.Header,
+            Priority = cmd.Priority,
+            UserMetadata = metadata,
         };
         WorkflowRun childRun;
         try

@@ -6,6 +6,7 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.ErrorDetails.V1;
 using Temporalio.Api.Failure.V1;
 using Temporalio.Api.History.V1;
+using Temporalio.Api.Sdk.V1;
 using Temporalio.Api.TaskQueue.V1;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Exceptions;
@@ -29,6 +30,7 @@ public sealed partial class WorkflowEngine
         {
             throw GrpcException.InvalidArgument("signal_name is required");
         }
+        RequireBlobWithinLimit("signal_input", req.SignalInput);
         var signal = NewEvent(EventType.WorkflowExecutionSignaled);
         signal.WorkflowExecutionSignaledEventAttributes = new()
         {
@@ -59,6 +61,7 @@ public sealed partial class WorkflowEngine
         {
             throw GrpcException.InvalidArgument("signal_name is required");
         }
+        RequireBlobWithinLimit("input", req.Input);
         using (Locked())
         {
             var run = FindRun(req.Namespace, req.WorkflowExecution);
@@ -85,8 +88,8 @@ public sealed partial class WorkflowEngine
         using (Locked())
         {
             var run = FindRun(req.Namespace, req.WorkflowExecution);
-            RequireRunning(run);
-            if (run.CancelRequested ||
+            // As in Temporal, asking a closed workflow to cancel succeeds and changes nothing.
+            if (!run.IsRunning || run.CancelRequested ||
                 (!string.IsNullOrEmpty(req.RequestId) && !run.AppliedRequestIds.Add(req.RequestId)))
             {
                 return;
@@ -134,6 +137,8 @@ public sealed partial class WorkflowEngine
     {
         var nsState = RequireNamespace(args.Namespace);
         Validate(args);
+        RequireBlobWithinLimit("input", args.Input);
+        RequireBlobWithinLimit("memo", args.Memo, memo: true);
         var searchAttributeProblem = nsState.SearchAttributes.Normalize(args.SearchAttributes, out var searchAttributes);
         if (searchAttributeProblem != null)
         {
@@ -230,6 +235,7 @@ public sealed partial class WorkflowEngine
             Header = args.Header,
             FirstWorkflowTaskBackoff = ToDuration(startDelay),
             WorkflowId = args.WorkflowId,
+            Priority = args.Priority,
         };
         if (parent is var (parentRun, initiatedEventId))
         {
@@ -244,7 +250,7 @@ public sealed partial class WorkflowEngine
             // Timeouts count from when the workflow may first run, i.e. after any start delay.
             attrs.WorkflowExecutionExpirationTime = Timestamp.FromDateTime(now + startDelay + executionTimeout);
         }
-        var run = CreateRun(runs, args.Namespace, attrs, startDelay, signal, searchAttributes, args.RequestId);
+        var run = CreateRun(runs, args.Namespace, attrs, startDelay, signal, searchAttributes, args.RequestId, args.UserMetadata);
         return (run, true);
     }
 
@@ -270,7 +276,7 @@ public sealed partial class WorkflowEngine
     /// </summary>
     private WorkflowRun CreateRun(
         List<WorkflowRun> runs, string ns, WorkflowExecutionStartedEventAttributes attrs, TimeSpan startDelay,
-        HistoryEvent? signal, SearchAttributes typedSearchAttributes, string? requestId = null)
+        HistoryEvent? signal, SearchAttributes typedSearchAttributes, string? requestId = null, UserMetadata? userMetadata = null)
     {
         var now = Clock.UtcNow;
         var run = new WorkflowRun(ns, attrs.WorkflowId, attrs.OriginalExecutionRunId, attrs)
@@ -296,6 +302,8 @@ public sealed partial class WorkflowEngine
 
         var started = NewEvent(EventType.WorkflowExecutionStarted);
         started.WorkflowExecutionStartedEventAttributes = attrs;
+        // The start's summary and details live on the started event, where Describe and the UI read them.
+        started.UserMetadata = userMetadata;
         Append(run, started);
         if (signal != null)
         {
@@ -478,6 +486,7 @@ public sealed partial class WorkflowEngine
         run.Status = status;
         run.CloseTime = Clock.UtcNow;
         run.WorkflowTask?.Timeout?.Cancel();
+        run.WorkflowTask?.Backoff?.Cancel();
         run.WorkflowTask = null;
         run.Buffered.Clear();
         foreach (var timer in run.RunTimers)
@@ -518,13 +527,15 @@ public sealed partial class WorkflowEngine
         Memo? Memo,
         SearchAttributes? SearchAttributes,
         Header? Header,
-        Duration? StartDelay)
+        Duration? StartDelay,
+        Priority? Priority,
+        UserMetadata? UserMetadata)
     {
         public StartArgs(StartWorkflowExecutionRequest r)
             : this(r.Namespace, r.WorkflowId, r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout,
                 r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity, r.RequestId, r.WorkflowIdReusePolicy,
                 r.WorkflowIdConflictPolicy, r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header,
-                r.WorkflowStartDelay)
+                r.WorkflowStartDelay, r.Priority, r.UserMetadata)
         {
         }
 
@@ -532,7 +543,7 @@ public sealed partial class WorkflowEngine
             : this(r.Namespace, r.WorkflowId, r.WorkflowType, r.TaskQueue, r.Input, r.WorkflowExecutionTimeout,
                 r.WorkflowRunTimeout, r.WorkflowTaskTimeout, r.Identity, r.RequestId, r.WorkflowIdReusePolicy,
                 r.WorkflowIdConflictPolicy, r.RetryPolicy, r.CronSchedule, r.Memo, r.SearchAttributes, r.Header,
-                r.WorkflowStartDelay)
+                r.WorkflowStartDelay, r.Priority, r.UserMetadata)
         {
         }
     }

@@ -217,12 +217,14 @@ public sealed partial class WorkflowEngine
                     WorkflowExecutionTimeout = run.Start.WorkflowExecutionTimeout,
                     WorkflowRunTimeout = run.Start.WorkflowRunTimeout,
                     DefaultWorkflowTaskTimeout = run.Start.WorkflowTaskTimeout,
+                    UserMetadata = run.History.Count > 0 ? run.History[0].UserMetadata : null,
                 },
                 WorkflowExecutionInfo = info,
             };
             foreach (var activity in run.Activities.Values)
             {
                 var state = activity.CancelRequested ? PendingActivityState.CancelRequested
+                    : activity.Paused ? (activity.Started ? PendingActivityState.PauseRequested : PendingActivityState.Paused)
                     : activity.Started ? PendingActivityState.Started : PendingActivityState.Scheduled;
                 var scheduleToClose = FromDuration(activity.Attributes.ScheduleToCloseTimeout);
                 response.PendingActivities.Add(new PendingActivityInfo
@@ -241,6 +243,7 @@ public sealed partial class WorkflowEngine
                         : null,
                     LastFailure = activity.LastFailure,
                     LastWorkerIdentity = activity.Identity,
+                    Paused = activity.Paused,
                 });
             }
             foreach (var child in run.Children.Values.Where(c => c.RunId != null))
@@ -259,7 +262,7 @@ public sealed partial class WorkflowEngine
                 response.PendingWorkflowTask = new PendingWorkflowTaskInfo
                 {
                     State = task.StartedEvent != null ? PendingWorkflowTaskState.Started : PendingWorkflowTaskState.Scheduled,
-                    ScheduledTime = Timestamp.FromDateTime(task.ScheduledTime),
+                    ScheduledTime = Timestamp.FromDateTime(task.AvailableAt),
                     OriginalScheduledTime = Timestamp.FromDateTime(task.ScheduledTime),
                     StartedTime = task.StartedEvent?.EventTime,
                     Attempt = task.Attempt,

@@ -41,6 +41,7 @@ public sealed partial class WorkflowEngine
                 WorkflowTaskSequence = record.WorkflowTaskSequence,
             };
             run.History.AddRange(history);
+            run.HistorySizeBytes = history.Sum(e => (long)e.CalculateSize());
             run.StartRequestIds.UnionWith(record.StartRequestIds);
             run.AppliedRequestIds.UnionWith(record.AppliedRequestIds);
             run.Memo.MergeFrom(record.Memo);

@@ -31,6 +31,12 @@ public sealed partial class WorkflowEngine
     private const string WorkflowClosedBeforeUpdateCompleted =
         "Workflow Update failed because the Workflow completed before the Update completed.";
 
+    /// <summary>The application failure type Temporal gives an accepted update whose workflow closed first.</summary>
+    private const string AcceptedUpdateCompletedWorkflowType = "AcceptedUpdateCompletedWorkflow";
+
+    /// <summary>The application failure type Temporal gives an update the worker neither accepted nor rejected.</summary>
+    private const string UnprocessedUpdateType = "UnprocessedUpdate";
+
     private long updateAdmissions;
 
     public async Task<UpdateWorkflowExecutionResponse> UpdateAsync(UpdateWorkflowExecutionRequest req, CallContext ctx)
@@ -148,6 +154,9 @@ public sealed partial class WorkflowEngine
     }
 
     private static GrpcException WorkflowCompleted() => GrpcException.NotFound("workflow execution already completed");
+
+    /// <summary>What Temporal answers for an update still waiting for the worker when its workflow closed.</summary>
+    private static GrpcException AbortedByClosingWorkflow() => GrpcException.NotFound("workflow update was aborted by closing workflow");
 
     /// <summary>An update-only workflow task when updates wait and no task is outstanding (or about to be).</summary>
     private void ScheduleTaskForWaitingUpdates(WorkflowRun run)
@@ -393,7 +402,7 @@ public sealed partial class WorkflowEngine
                 {
                     Message = UnprocessedUpdateMessage,
                     Source = "Server",
-                    ServerFailureInfo = new() { NonRetryable = true },
+                    ApplicationFailureInfo = new() { Type = UnprocessedUpdateType, NonRetryable = true },
                 },
             });
         }
@@ -401,8 +410,8 @@ public sealed partial class WorkflowEngine
     }
 
     /// <summary>
-    /// The run closed: accepted updates end with a failure outcome (their callers expect an outcome);
-    /// admitted ones end with "workflow execution already completed".
+    /// The run closed: accepted updates end with Temporal's AcceptedUpdateCompletedWorkflow application
+    /// failure (their callers expect an outcome); admitted ones with "aborted by closing workflow".
     /// </summary>
     private static void AbandonUpdates(WorkflowRun run)
     {
@@ -420,14 +429,14 @@ public sealed partial class WorkflowEngine
                     {
                         Message = WorkflowClosedBeforeUpdateCompleted,
                         Source = "Server",
-                        ServerFailureInfo = new() { NonRetryable = true },
+                        ApplicationFailureInfo = new() { Type = AcceptedUpdateCompletedWorkflowType, NonRetryable = true },
                     },
                 });
             }
             else
             {
                 run.Updates.Remove(update.Id);
-                update.Abandon(WorkflowCompleted());
+                update.Abandon(AbortedByClosingWorkflow());
             }
         }
     }

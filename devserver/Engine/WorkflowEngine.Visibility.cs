@@ -200,11 +200,12 @@ public sealed partial class WorkflowEngine
         SearchAttributes = run.SearchAttributes.Clone(),
         TaskQueue = run.Start.TaskQueue.Name,
         StateTransitionCount = run.History.Count,
-        HistorySizeBytes = run.History.Sum(e => (long)e.CalculateSize()),
+        HistorySizeBytes = run.HistorySizeBytes,
         FirstRunId = run.Start.FirstExecutionRunId,
         ParentExecution = run.Start.ParentWorkflowExecution,
         RootExecution = run.Start.RootWorkflowExecution ?? run.Execution,
         ExecutionDuration = run.CloseTime is { } end ? Duration.FromTimeSpan(end - run.ExecutionTime) : null,
+        Priority = run.Start.Priority,
     };
 
     private static ByteString EncodeListToken(int offset)

@@ -36,8 +36,31 @@ public sealed partial class WorkflowEngine
         }
         var task = new WorkflowTaskState(evt, attempt, ++run.WorkflowTaskSequence, inHistory, speculative, run.History.Count);
         run.WorkflowTask = task;
-        Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false).Enqueue(new WorkflowTaskRef(run, task));
+        var queued = new WorkflowTaskRef(run, task);
+        var backoff = WorkflowTaskRetryBackoff(attempt);
+        if (backoff == TimeSpan.Zero)
+        {
+            Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false).Enqueue(queued);
+            return;
+        }
+        // A task that keeps failing is offered again after a growing pause instead of at once, so a
+        // workflow the server cannot accept does not spin the worker (and fill the log) many times a second.
+        task.AvailableAt = task.ScheduledTime + backoff;
+        task.Backoff = Clock.After(backoff, () =>
+        {
+            using (Locked())
+            {
+                if (run.IsRunning && run.WorkflowTask == task)
+                {
+                    Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false).Enqueue(queued);
+                }
+            }
+        });
     }
+
+    /// <summary>The first two attempts run at once; from the third the pause doubles from 1 s up to 10 min.</summary>
+    public static TimeSpan WorkflowTaskRetryBackoff(int attempt) =>
+        attempt < 3 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, Math.Min(attempt - 3, 10))));
 
     public async Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskAsync(PollWorkflowTaskQueueRequest req, CallContext ctx)
     {
@@ -138,11 +161,16 @@ public sealed partial class WorkflowEngine
         var started = NewEvent(EventType.WorkflowTaskStarted);
         started.EventId = task.InHistory ? run.NextEventId : task.ScheduledEventId + 1;
         started.EventTime = Timestamp.FromDateTime(now);
+        // As in Temporal: the size is history so far, the count includes this started event.
+        var historySize = run.HistorySizeBytes + (task.InHistory ? 0 : task.ScheduledEvent.CalculateSize());
         started.WorkflowTaskStartedEventAttributes = new()
         {
             ScheduledEventId = task.ScheduledEventId,
             Identity = identity,
             RequestId = Guid.NewGuid().ToString(),
+            HistorySizeBytes = historySize,
+            SuggestContinueAsNew = historySize >= Limits.HistorySizeSuggestContinueAsNew ||
+                started.EventId >= Limits.HistoryCountSuggestContinueAsNew,
         };
         task.StartedEvent = started;
         task.Timeout = Clock.After(
@@ -232,6 +260,12 @@ public sealed partial class WorkflowEngine
                 }
             }
             AnswerDeliveredQueries(run, task, req.QueryResults);
+            if (problem == null && OversizedCommand(commands) is var (sizeCause, sizeProblem))
+            {
+                TerminateForOversizedCommand(run, task, sizeCause, sizeProblem, req.Identity);
+                Commit(run);
+                return new RespondWorkflowTaskCompletedResponse();
+            }
             if (problem != null)
             {
                 logger.LogWarning(

@@ -27,9 +27,10 @@ public sealed partial class WorkflowEngine
     private readonly IWorkflowStore store;
     private readonly ILogger logger;
 
-    public WorkflowEngine(DevClock clock, IEnumerable<string> namespaceNames, IWorkflowStore store, ILogger logger)
+    public WorkflowEngine(DevClock clock, IEnumerable<string> namespaceNames, IWorkflowStore store, ILogger logger, ServerLimits? limits = null)
     {
         Clock = clock;
+        Limits = limits ?? new ServerLimits();
         this.store = store;
         this.logger = logger;
         var stored = store.Load();
@@ -54,6 +55,8 @@ public sealed partial class WorkflowEngine
     }
 
     public DevClock Clock { get; }
+
+    public ServerLimits Limits { get; }
 
     public IReadOnlyCollection<NamespaceState> Namespaces
     {
@@ -171,6 +174,7 @@ public sealed partial class WorkflowEngine
         evt.EventTime ??= Timestamp.FromDateTime(Clock.UtcNow);
         LinkActivityStarted(run, evt);
         run.History.Add(evt);
+        run.HistorySizeBytes += evt.CalculateSize();
         return evt;
     }
 
@@ -242,6 +246,7 @@ public sealed partial class WorkflowEngine
     /// </summary>
     private void Commit(WorkflowRun run)
     {
+        EnforceHistoryLimits(run);
         var busy = run.IsRunning &&
             ((run.WorkflowTask != null && !run.AwaitingFirstTask) || run.Activities.Values.Any(a => !a.InBackoff));
         Clock.SetHold(run, busy);

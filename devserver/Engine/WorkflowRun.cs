@@ -36,6 +36,9 @@ public sealed class WorkflowRun
 
     public long NextEventId => History.Count + 1;
 
+    /// <summary>Encoded size of <see cref="History"/> as events were appended (what Temporal reports and limits).</summary>
+    public long HistorySizeBytes { get; set; }
+
     public WorkflowExecutionStatus Status { get; set; } = WorkflowExecutionStatus.Running;
 
     public bool IsRunning => Status == WorkflowExecutionStatus.Running;
@@ -155,6 +158,18 @@ public sealed class WorkflowTaskState
 
     public DateTime ScheduledTime { get; }
 
+    /// <summary>When a retried task is offered to pollers (after its backoff); <see cref="ScheduledTime"/> otherwise.</summary>
+    public DateTime AvailableAt
+    {
+        get => availableAt ?? ScheduledTime;
+        set => availableAt = value;
+    }
+
+    private DateTime? availableAt;
+
+    /// <summary>Puts the task on its queue when the retry backoff ends.</summary>
+    public ClockTimer? Backoff { get; set; }
+
     /// <summary>Built when a poll takes the task; appended only when the task completes, fails or times out.</summary>
     public HistoryEvent? StartedEvent { get; set; }
 
@@ -210,6 +225,12 @@ public sealed class ActivityState
     public Failure? LastFailure { get; set; }
 
     public bool CancelRequested { get; set; }
+
+    /// <summary>Paused by PauseActivity: not dispatched, and a failed attempt waits for the unpause.</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>ResetActivity arrived while an attempt ran: its end starts attempt 1.</summary>
+    public bool ResetRequested { get; set; }
 
     public long CancelRequestedEventId { get; set; }
 

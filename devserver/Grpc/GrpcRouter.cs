@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
+using System.IO.Pipelines;
 using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -19,10 +21,12 @@ namespace MaintenanceWorkflows.DevServer.Grpc;
 /// </summary>
 public sealed class GrpcRouter
 {
-    private const int MaxMessageBytes = 64 * 1024 * 1024;
+    /// <summary>What gzip may add to an incompressible message: the body may exceed the message limit by this much.</summary>
+    private const int CompressionSlack = 64 * 1024;
 
-    private readonly Dictionary<string, Func<byte[], CallContext, Task<IMessage>>> methods =
-        new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Method> methods = new(StringComparer.Ordinal);
+
+    private readonly int maxMessageBytes;
 
     private readonly ILogger logger;
 
@@ -30,11 +34,18 @@ public sealed class GrpcRouter
 
     /// <param name="logger">Where unexpected handler failures go.</param>
     /// <param name="stopping">Signalled when the server stops: parked long polls end at once.</param>
-    public GrpcRouter(ILogger logger, CancellationToken stopping)
+    /// <param name="maxMessageBytes">Largest request message, counted after decompression (gRPC's 4 MiB by default).</param>
+    public GrpcRouter(ILogger logger, CancellationToken stopping, int maxMessageBytes = 4 * 1024 * 1024)
     {
         this.logger = logger;
         this.stopping = stopping;
+        this.maxMessageBytes = maxMessageBytes;
     }
+
+    /// <summary>The largest request body a call may send (one frame, possibly compressed).</summary>
+    public long MaxRequestBodyBytes => maxMessageBytes + CompressionSlack + 5L;
+
+    private sealed record Method(Func<ReadOnlySequence<byte>, IMessage> Parse, Func<IMessage, CallContext, Task<IMessage>> Invoke);
 
     public void Register<TRequest, TResponse>(
         string service,
@@ -43,7 +54,9 @@ public sealed class GrpcRouter
         Func<TRequest, CallContext, Task<TResponse>> handler)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse> =>
-        methods[$"/{service}/{method}"] = async (bytes, ctx) => await handler(parser.ParseFrom(bytes), ctx);
+        methods[$"/{service}/{method}"] = new Method(
+            bytes => parser.ParseFrom(bytes),
+            async (request, ctx) => await handler((TRequest)request, ctx));
 
     /// <summary>
     /// Runs a registered method in process with an already-built request, exactly as a gRPC call would
@@ -51,7 +64,7 @@ public sealed class GrpcRouter
     /// </summary>
     internal Task<IMessage> InvokeAsync(string service, string method, IMessage request, CallContext ctx) =>
         methods.TryGetValue($"/{service}/{method}", out var handler)
-            ? handler(request.ToByteArray(), ctx)
+            ? handler.Invoke(handler.Parse(new ReadOnlySequence<byte>(request.ToByteArray())), ctx)
             : throw GrpcException.Unimplemented($"RPC /{service}/{method}");
 
     /// <summary>
@@ -63,10 +76,13 @@ public sealed class GrpcRouter
     {
         var path = $"/{service}/{method}";
         var inner = methods[path];
-        methods[path] = (bytes, ctx) =>
+        methods[path] = inner with
         {
-            observer(parser.ParseFrom(bytes));
-            return inner(bytes, ctx);
+            Invoke = (request, ctx) =>
+            {
+                observer((TRequest)request);
+                return inner.Invoke(request, ctx);
+            },
         };
     }
 
@@ -85,12 +101,12 @@ public sealed class GrpcRouter
         var ctx = new CallContext(ParseTimeout(http.Request.Headers["grpc-timeout"]), callCancel.Token);
         try
         {
-            if (!methods.TryGetValue(path, out var handler))
+            if (!methods.TryGetValue(path, out var method))
             {
                 throw GrpcException.Unimplemented($"RPC {path}");
             }
-            var request = await ReadMessageAsync(http);
-            var reply = await handler(request, ctx);
+            var request = await ReadMessageAsync(http, method);
+            var reply = await method.Invoke(request, ctx);
             await WriteMessageAsync(response, reply, http.RequestAborted);
             response.AppendTrailer("grpc-status", "0");
             if (http.RequestAborted.IsCancellationRequested)
@@ -147,25 +163,64 @@ public sealed class GrpcRouter
         };
     }
 
-    private static async Task<byte[]> ReadMessageAsync(HttpContext http)
+    /// <summary>
+    /// Reads the one request frame and parses it. Both the frame and its inflated size are capped, so a
+    /// small gzip frame that inflates to gigabytes is refused after reading at most the limit.
+    /// </summary>
+    private async Task<IMessage> ReadMessageAsync(HttpContext http, Method method)
     {
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        var reader = http.Request.BodyReader;
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await reader.ReadAsync(http.RequestAborted);
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                throw TooLarge(MaxRequestBodyBytes + 1, compressed: false);
+            }
+            var body = read.Buffer;
+            if (body.Length > MaxRequestBodyBytes)
+            {
+                reader.AdvanceTo(body.End);
+                throw TooLarge(body.Length, compressed: false);
+            }
+            if (!read.IsCompleted)
+            {
+                reader.AdvanceTo(body.Start, body.End);
+                continue;
+            }
+            try
+            {
+                return ParseFrame(http, method, body);
+            }
+            finally
+            {
+                reader.AdvanceTo(body.End);
+            }
+        }
+    }
+
+    private IMessage ParseFrame(HttpContext http, Method method, ReadOnlySequence<byte> body)
+    {
         if (body.Length < 5)
         {
             throw GrpcException.InvalidArgument("request has no gRPC message frame");
         }
-        var compressed = body.Span[0] == 1;
-        var length = BinaryPrimitives.ReadUInt32BigEndian(body.Span[1..5]);
-        if (length > MaxMessageBytes || length > body.Length - 5)
+        Span<byte> header = stackalloc byte[5];
+        body.Slice(0, 5).CopyTo(header);
+        var compressed = header[0] == 1;
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
+        if (length > body.Length - 5)
         {
-            throw GrpcException.InvalidArgument("request message frame is truncated or too large");
+            throw GrpcException.InvalidArgument("request message frame is truncated");
         }
-        var payload = body.Slice(5, (int)length);
+        var payload = body.Slice(5, length);
         if (!compressed)
         {
-            return payload.ToArray();
+            return length > maxMessageBytes ? throw TooLarge(length, compressed: false) : method.Parse(payload);
         }
         var encoding = http.Request.Headers["grpc-encoding"].ToString();
         if (!string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase))
@@ -174,11 +229,47 @@ public sealed class GrpcRouter
                 RpcException.StatusCode.Unimplemented,
                 $"request compression '{encoding}' is not supported; use gzip or none");
         }
-        using var gzip = new GZipStream(new MemoryStream(payload.ToArray()), CompressionMode.Decompress);
-        using var plain = new MemoryStream();
-        await gzip.CopyToAsync(plain, http.RequestAborted);
-        return plain.ToArray();
+        return method.Parse(new ReadOnlySequence<byte>(Inflate(payload)));
     }
+
+    /// <summary>Inflates at most <see cref="maxMessageBytes"/> bytes; one byte more is a refusal.</summary>
+    private ReadOnlyMemory<byte> Inflate(ReadOnlySequence<byte> payload)
+    {
+        using var gzip = new GZipStream(new ReadOnlySequenceStream(payload), CompressionMode.Decompress);
+        var buffer = new byte[Math.Min(maxMessageBytes + 1, Math.Max(4096, payload.Length * 4))];
+        var filled = 0;
+        try
+        {
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    if (buffer.Length > maxMessageBytes)
+                    {
+                        throw TooLarge(filled, compressed: true);
+                    }
+                    Array.Resize(ref buffer, (int)Math.Min(maxMessageBytes + 1L, buffer.Length * 2L));
+                }
+                var n = gzip.Read(buffer, filled, buffer.Length - filled);
+                if (n == 0)
+                {
+                    return buffer.AsMemory(0, filled);
+                }
+                filled += n;
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw GrpcException.InvalidArgument($"request message is not valid gzip: {ex.Message}");
+        }
+    }
+
+    private GrpcException TooLarge(long size, bool compressed) =>
+        new(
+            RpcException.StatusCode.ResourceExhausted,
+            compressed
+                ? $"grpc: received message after decompression larger than max ({size}+ vs. {maxMessageBytes})"
+                : $"grpc: received message larger than max ({size} vs. {maxMessageBytes})");
 
     private static async Task WriteMessageAsync(HttpResponse response, IMessage message, CancellationToken ct)
     {

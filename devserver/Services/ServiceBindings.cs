@@ -19,8 +19,13 @@ internal static class ServiceBindings
     /// <summary>What this server reports as its version in GetSystemInfo.</summary>
     public const string ServerVersion = "1.27.0";
 
+    public const string HealthService = "grpc.health.v1.Health";
+
     public static void Register(GrpcRouter router, WorkflowEngine engine)
     {
+        // grpc.health.v1: HealthCheckRequest is {string service = 1} and HealthCheckResponse
+        // {ServingStatus status = 1}, the same wire shape as StringValue and Int32Value; 1 = SERVING.
+        router.Register(HealthService, "Check", StringValue.Parser, (_, _) => Task.FromResult(new Int32Value { Value = 1 }));
         RegisterWorkflowService(router, engine);
         RegisterTestService(router, engine.Clock);
         RegisterOperatorService(router, engine);
@@ -100,6 +105,7 @@ internal static class ServiceBindings
         Unary("CountWorkflowExecutions", CountWorkflowExecutionsRequest.Parser, engine.CountWorkflows);
         Async("UpdateWorkflowExecution", UpdateWorkflowExecutionRequest.Parser, engine.UpdateAsync);
         Async("PollWorkflowExecutionUpdate", PollWorkflowExecutionUpdateRequest.Parser, engine.PollUpdateAsync);
+        Async("ExecuteMultiOperation", ExecuteMultiOperationRequest.Parser, engine.ExecuteMultiOperationAsync);
 
         Async("PollWorkflowTaskQueue", PollWorkflowTaskQueueRequest.Parser, engine.PollWorkflowTaskAsync);
         Unary("RespondWorkflowTaskCompleted", RespondWorkflowTaskCompletedRequest.Parser, engine.CompleteWorkflowTask);
@@ -143,6 +149,11 @@ internal static class ServiceBindings
             engine.CancelActivityById(req);
             return new RespondActivityTaskCanceledByIdResponse();
         });
+
+        Unary("PauseActivity", PauseActivityRequest.Parser, engine.PauseActivity);
+        Unary("UnpauseActivity", UnpauseActivityRequest.Parser, engine.UnpauseActivity);
+        Unary("ResetActivity", ResetActivityRequest.Parser, engine.ResetActivity);
+        Unary("ResetStickyTaskQueue", ResetStickyTaskQueueRequest.Parser, engine.ResetStickyTaskQueue);
 
         // No Nexus services exist here; the poll still long-polls (never UNIMPLEMENTED for a poll).
         Async("PollNexusTaskQueue", PollNexusTaskQueueRequest.Parser, async (_, ctx) =>
@@ -207,15 +218,7 @@ internal static class ServiceBindings
         });
         router.Register(TestService, "UnlockTimeSkippingWithSleep", SleepRequest.Parser, async (req, ctx) =>
         {
-            clock.UnlockTimeSkipping();
-            try
-            {
-                await clock.SleepUntilAsync(clock.UtcNow + req.Duration.ToTimeSpan(), ctx.CancellationToken);
-            }
-            finally
-            {
-                clock.LockTimeSkipping();
-            }
+            await clock.SleepUnlockedUntilAsync(clock.UtcNow + req.Duration.ToTimeSpan(), ctx.CancellationToken);
             return new SleepResponse();
         });
         router.Register(TestService, "GetCurrentTime", Empty.Parser, (_, _) =>

@@ -165,7 +165,8 @@ public sealed partial class SearchAttributeRegistry
             var type = TypeOf(name);
             if (type == null)
             {
-                return $"search attribute '{name}' is not registered in namespace '{Namespace}': register it first " +
+                // Temporal's wording (clients match on "no mapping defined"), then how to fix it.
+                return $"Namespace {Namespace} has no mapping defined for search attribute {name}: register it first " +
                     $"(OperatorService AddSearchAttributes, or `temporal operator search-attribute create --name {name} --type Keyword`)";
             }
             if (payload.Metadata.TryGetValue("type", out var declared) &&

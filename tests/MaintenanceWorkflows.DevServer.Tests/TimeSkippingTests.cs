@@ -1,6 +1,7 @@
 using MaintenanceWorkflows.DevServer.Testing;
 using MaintenanceWorkflows.DevServer.Tests.Workflows;
 using Temporalio.Client;
+using Temporalio.Exceptions;
 using Temporalio.Testing;
 using Temporalio.Worker;
 
@@ -109,6 +110,52 @@ public sealed class TimeSkippingTests
         await testService.LockTimeSkippingAsync(new());
         await testService.UnlockTimeSkippingWithSleepAsync(new() { Duration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(5)) });
         Assert.True((await testService.GetCurrentTimeAsync(new())).Time.ToDateTime() >= target + TimeSpan.FromHours(5));
+    }
+
+    private static string DevServerExecutable =>
+        Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "MaintenanceWorkflows.DevServer.exe" : "MaintenanceWorkflows.DevServer");
+
+    [Fact]
+    public async Task SdkDelayAsync_TwoHoursWhileATwoDayTimerWaits_StopsAtTwoHours()
+    {
+        await using var env = await WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = DevServerExecutable } });
+        var queue = Unique.Queue("manual-skip");
+        using var worker = new TemporalWorker(env.Client, new TemporalWorkerOptions(queue).AddWorkflow<TwoDaySleepWorkflow>());
+        await worker.ExecuteAsync(async () =>
+        {
+            var handle = await env.Client.StartWorkflowAsync((TwoDaySleepWorkflow wf) => wf.RunAsync(), new(Unique.Id("manual-skip"), queue));
+            async Task<DateTime> WorkflowNowAsync()
+            {
+                // A signal makes a new workflow task, whose start time is what the query reports.
+                await handle.SignalAsync(wf => wf.PokeAsync());
+                return await handle.QueryAsync(wf => wf.Now);
+            }
+            var before = await WorkflowNowAsync();
+
+            await env.DelayAsync(TimeSpan.FromHours(2));
+
+            var skipped = await WorkflowNowAsync() - before;
+            Assert.True(skipped >= TimeSpan.FromHours(2) && skipped < TimeSpan.FromHours(3), $"workflow time moved {skipped}");
+            Assert.Equal(Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running, (await handle.DescribeAsync()).Status);
+        });
+    }
+
+    [Fact]
+    public async Task SdkDelayAsync_InsideAnActivityPastItsHeartbeatTimeout_ActivityTimesOut()
+    {
+        await using var env = await WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = DevServerExecutable } });
+        var queue = Unique.Queue("heartbeat-miss");
+        using var worker = new TemporalWorker(
+            env.Client,
+            new TemporalWorkerOptions(queue).AddWorkflow<HeartbeatMissWorkflow>().AddAllActivities(new EnvironmentSleepActivities(env)));
+        await worker.ExecuteAsync(async () =>
+        {
+            var handle = await env.Client.StartWorkflowAsync((HeartbeatMissWorkflow wf) => wf.RunAsync(), new(Unique.Id("heartbeat-miss"), queue));
+            var ex = await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: NotSkippedBound));
+            var activity = Assert.IsType<ActivityFailureException>(ex.InnerException);
+            var timeout = Assert.IsType<TimeoutFailureException>(activity.InnerException);
+            Assert.Equal(Temporalio.Api.Enums.V1.TimeoutType.Heartbeat, timeout.TimeoutType);
+        });
     }
 
     private static async Task<SleepResult> RunSleepAsync(WorkflowEnvironment env, TimeSpan duration)

@@ -78,7 +78,7 @@ public sealed class VisibilityTests
                     .Set(SearchAttributeKey.CreateKeyword("NeverRegistered"), "x").ToSearchAttributeCollection(),
             }));
         Assert.Equal(RpcException.StatusCode.InvalidArgument, ex.Code);
-        Assert.Contains("'NeverRegistered' is not registered", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("no mapping defined for search attribute NeverRegistered", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class VisibilityTests
                 }
             }
             Assert.Equal(WorkflowTaskFailedCause.BadSearchAttributes, failed.WorkflowTaskFailedEventAttributes.Cause);
-            Assert.Contains("'AlsoNeverRegistered' is not registered", failed.WorkflowTaskFailedEventAttributes.Failure.Message, StringComparison.Ordinal);
+            Assert.Contains("no mapping defined for search attribute AlsoNeverRegistered", failed.WorkflowTaskFailedEventAttributes.Failure.Message, StringComparison.Ordinal);
             Assert.DoesNotContain((await handle.FetchHistoryAsync()).Events, e => e.EventType == EventType.UpsertWorkflowSearchAttributes);
             await handle.TerminateAsync();
         });
