@@ -64,6 +64,9 @@ public partial class MaintenanceWindowWorkflow
         prepared = result;
     }
 
+    /// <summary>Handlers wait for the worker's policy before judging anything (a moment after the start).</summary>
+    private Task PreparedAsync() => prepared is null ? Workflow.WaitConditionAsync(() => prepared is not null, Never) : Task.CompletedTask;
+
     /// <summary>Mails each approver (and operator) their own codes; people who already voted get none.</summary>
     private async Task SendCodesAsync(string occasion)
     {

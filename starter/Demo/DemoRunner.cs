@@ -18,6 +18,12 @@ public sealed record DemoOptions
     public string ExamplesDirectory { get; init; } = "examples";
 
     public string OutputDirectory { get; init; } = Path.Combine("out", "demo");
+
+    /// <summary>
+    /// The devserver's web UI port (0: any free port); null runs without the UI. With it, a third window
+    /// then waits for approval in the browser (<see cref="BrowserApprovalDemo"/>) until Ctrl+C.
+    /// </summary>
+    public int? UiPort { get; init; }
 }
 
 /// <summary>The reports the demo wrote, for callers (and tests) that want to look at them.</summary>
@@ -45,7 +51,7 @@ public sealed class DemoRunner(TextWriter output)
         Say("MaintenanceWorkflows demo: two maintenance windows on the embedded Temporal-compatible server.");
         Say(string.Empty);
 
-        await using var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true }, ct: ct);
+        await using var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true, UiPort = options.UiPort }, ct: ct);
         var started = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero);
         Say($"devserver   {env.Server.Target} (time skipping: the notice periods pass in seconds; times below are server time)");
 
@@ -111,6 +117,12 @@ public sealed class DemoRunner(TextWriter output)
         Say($"sandbox     alias {SandboxWorld.ProdAlias} now -> v{world.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion}; " +
             $"{world.StatusPage.Incidents.Count} status-page maintenances; {world.Ses.Sent.Count} emails; {world.Chat.Received.Count} chat channels posted to");
         Say($"time        {virtualTime.TotalHours:0.#} h of server time in {wall.Elapsed.TotalSeconds:0.#} s of wall time");
+        if (options.UiPort != null)
+        {
+            var now = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero);
+            var waiting = await BrowserApprovalDemo.ScheduleAsync(env.Client, taskQueue, options.ExamplesDirectory, world, now, null);
+            await new BrowserApprovalDemo(output, writeLock).RunAsync(env, waiting, ct);
+        }
         return new DemoResult(reports, files, wall.Elapsed, virtualTime);
     }
 
