@@ -64,8 +64,10 @@ public static class ServiceCollectionExtensions
         services.AddOptions<FreezeSourcesOptions>().Bind(configuration.GetSection(FreezeSourcesOptions.Section)).Validate(
             sources => sources.All(s => s.Value.Url is { IsAbsoluteUri: true } && !string.IsNullOrWhiteSpace(s.Value.ActivePath)),
             "Every FreezeSources:<name> needs an absolute Url and an ActivePath (dotted JSON path of the freeze flag).").ValidateOnStart();
+        // Its URLs may carry a freeze source's ?token=, which the factory's request logging would print.
         services.AddHttpClient(HttpCheckActivities.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
+            .RemoveAllLoggers();
         services.TryAddSingleton<HttpTargets>();
         services.TryAddScoped<HttpCheckActivities>();
 
