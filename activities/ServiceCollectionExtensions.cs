@@ -2,6 +2,7 @@ using MaintenanceWorkflows.Activities.Aws;
 using MaintenanceWorkflows.Activities.Checks;
 using MaintenanceWorkflows.Activities.Commands;
 using MaintenanceWorkflows.Activities.Email;
+using MaintenanceWorkflows.Activities.Governance;
 using MaintenanceWorkflows.Activities.Http;
 using MaintenanceWorkflows.Activities.Lambda;
 using MaintenanceWorkflows.Activities.Notifications;
@@ -21,7 +22,7 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates the options (sections Aws, Email, Chat, StatusPage, Targets, FreezeSources,
-    /// Commands), registers the Refit clients with their signing/auth handlers and the activity classes.
+    /// Commands, Policy, Approvals), registers the Refit clients with their signing/auth handlers and the activity classes.
     /// HTTP calls do not retry on their own: the activity reports whether an error is retryable and
     /// Temporal's retry policy does the retrying, so attempts are visible in the history and not stacked.
     /// </summary>
@@ -103,8 +104,18 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<NotificationActivities>();
         services.TryAddScoped<CheckBatchActivities>();
 
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISecretValues>(new ConfigurationSecrets(configuration.GetSection(ApprovalOptions.Section), nameof(ApprovalOptions.SigningKey), nameof(ApprovalOptions.PreviousKeys))));
         services.TryAddSingleton<SecretRedactor>();
         services.TryAddSingleton<RedactingInterceptor>();
+
+        // The worker owns the policy and the approval key; both are checked before the worker polls.
+        services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
+        services.TryAddSingleton(sp => WorkerPolicy.Load(sp.GetRequiredService<IOptions<PolicyOptions>>().Value.Path));
+        services.AddOptions<ApprovalOptions>().Bind(configuration.GetSection(ApprovalOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>());
+        services.TryAddSingleton<ApprovalProofs>();
+        services.TryAddScoped<GovernanceActivities>();
         return services;
     }
 
@@ -118,7 +129,8 @@ public static class ServiceCollectionExtensions
             .AddScopedActivities<HttpCheckActivities>()
             .AddScopedActivities<CommandActivities>()
             .AddScopedActivities<NotificationActivities>()
-            .AddScopedActivities<CheckBatchActivities>();
+            .AddScopedActivities<CheckBatchActivities>()
+            .AddScopedActivities<GovernanceActivities>();
         builder.ConfigureOptions().Configure<RedactingInterceptor>((options, interceptor) =>
             options.Interceptors = [.. options.Interceptors ?? [], interceptor]);
         return builder;

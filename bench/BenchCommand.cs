@@ -10,6 +10,7 @@ public static class BenchCommand
         ["postmortem"] = (PostmortemBench.Help, PostmortemBench.RunAsync),
         ["windows"] = (WindowsBench.Help, WindowsBench.RunAsync),
         ["sleeping"] = (SleepingBench.Help, SleepingBench.RunAsync),
+        ["hardening"] = (HardeningBench.Help, HardeningBench.RunAsync),
     };
 
     public static async Task<int> RunAsync(string[] args)

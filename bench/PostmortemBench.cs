@@ -82,15 +82,17 @@ public static class PostmortemBench
         await using var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true });
         await using var world = await SandboxWorld.StartAsync();
         var taskQueue = $"postmortem-bench-{Guid.NewGuid():N}";
-        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(world, env.Server.Target, taskQueue));
+        // The worker enforces a policy file: the example without the routine cadence, length limit and blackouts.
+        var yaml = (await File.ReadAllTextAsync(Path.Combine("examples", "policy.yaml")))
+            .Replace("    requiresCadence: true\n", string.Empty, StringComparison.Ordinal)
+            .Replace("    maxDuration: 2h\n", string.Empty, StringComparison.Ordinal);
+        yaml = yaml[..yaml.IndexOf("\nblackouts:", StringComparison.Ordinal)] + "\nblackouts: []\n" + yaml[yaml.IndexOf("\nincidentLevels:", StringComparison.Ordinal)..];
+        var policyPath = Path.Combine(Path.GetTempPath(), $"bench-policy-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(policyPath, yaml);
+        var policy = PlanYaml.ParsePolicy(yaml, policyPath).GetValueOrThrow();
+        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(world, env.Server.Target, taskQueue, policyPath, InProcessWorker.RandomSigningKey()));
         try
         {
-            var policy = PlanYaml.LoadPolicyFile(Path.Combine("examples", "policy.yaml"));
-            policy = policy with
-            {
-                Types = policy.Types with { Routine = policy.Types.Routine with { RequiresCadence = false, MaxDuration = null } },
-                Blackouts = [],
-            };
             var now = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero);
             var plan = PlanYaml.LoadPlanFile(Path.Combine("examples", "lambda-v40-promotion.yaml"), now);
             var start = CalendarRules.EarliestLegalStart(plan, policy, now) ?? throw new InvalidOperationException("no legal start for the bench window");
@@ -102,8 +104,10 @@ public static class PostmortemBench
                 Window = plan.Window with { Start = start, End = start + TimeSpan.FromHours(26) },
                 Verification = new VerificationSettings { Soak = TimeSpan.FromHours(24), Interval = TimeSpan.FromMinutes(1) },
             };
-            var handle = await ScheduleCommand.StartAsync(env.Client, taskQueue, plan, policy, "bench");
-            await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = "T-JOSH", Comment = "bench" }]);
+            var handle = await ScheduleCommand.StartAsync(env.Client, taskQueue, plan, "bench");
+            var josh = policy.Approvals.Approvers.First(a => a.Id == "T-JOSH").Email!;
+            var code = await ApprovalEmail.WaitForCodeAsync(world.Ses, handle.Id, josh, "approve", TimeSpan.FromMinutes(2));
+            await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = "T-JOSH", Code = code, Comment = "bench" }]);
             foreach (var item in plan.Checklist.Where(i => !i.IsAutomated))
             {
                 await handle.SignalAsync(WindowHandlers.Acknowledge, [new Acknowledgement { Item = item.Id, By = "ops-lead" }]);

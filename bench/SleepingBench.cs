@@ -62,9 +62,10 @@ public static partial class SleepingBench
     {
         await using var world = await SandboxWorld.StartAsync();
         var taskQueue = $"sleeping-{Guid.NewGuid():N}";
-        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(world, target, taskQueue));
-        var client = await TemporalClient.ConnectAsync(new(target));
         var examples = Path.Combine(RepoRoot(), "examples");
+        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(
+            world, target, taskQueue, Path.Combine(examples, "policy.yaml"), InProcessWorker.RandomSigningKey()));
+        var client = await TemporalClient.ConnectAsync(new(target));
         var policy = PlanYaml.LoadPolicyFile(Path.Combine(examples, "policy.yaml"));
         var now = DateTimeOffset.UtcNow;
         // A month out: every window waits for its start for the whole run.
@@ -81,7 +82,7 @@ public static partial class SleepingBench
             for (var i = Interlocked.Increment(ref next); i < windows; i = Interlocked.Increment(ref next))
             {
                 var plan = template with { Id = $"{template.Id}-sleep-{i}" };
-                await ScheduleCommand.StartAsync(client, taskQueue, plan, policy, "bench");
+                await ScheduleCommand.StartAsync(client, taskQueue, plan, "bench");
             }
         }));
         var scheduled = wall.Elapsed;

@@ -66,7 +66,7 @@ public static class WindowsBench
         await using var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true });
         await using var world = await SandboxWorld.StartAsync();
         var taskQueue = $"bench-{Guid.NewGuid():N}";
-        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(world, env.Server.Target, taskQueue));
+        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(world, env.Server.Target, taskQueue, Path.Combine(examples, "policy.yaml"), InProcessWorker.RandomSigningKey()));
         var now = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero);
         var policy = PlanYaml.LoadPolicyFile(Path.Combine(examples, "policy.yaml"));
         var template = DemoRunner.Reschedule(PlanYaml.LoadPlanFile(Path.Combine(examples, DemoRunner.CompletingPlan), now), policy, now, null);
@@ -115,8 +115,10 @@ public static class WindowsBench
             Checks = checks,
             Checklist = template.Checklist.Where(i => i.Check is null || checks.Any(c => c.Id == i.Check)).ToList(),
         };
-        var handle = await ScheduleCommand.StartAsync(env.Client, taskQueue, plan, policy, "bench");
-        await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = "T-JOSH" }]);
+        var handle = await ScheduleCommand.StartAsync(env.Client, taskQueue, plan, "bench");
+        var josh = policy.Approvals.Approvers.First(a => a.Id == "T-JOSH").Email!;
+        var code = await ApprovalEmail.WaitForCodeAsync(world.Ses, handle.Id, josh, "approve", TimeSpan.FromMinutes(2));
+        await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = "T-JOSH", Code = code }]);
         foreach (var item in plan.Checklist.Where(i => !i.IsAutomated))
         {
             await handle.SignalAsync(WindowHandlers.Acknowledge, [new Acknowledgement { Item = item.Id, By = "sre-oncall" }]);

@@ -89,7 +89,7 @@ public static class DevServerCommand
             {
                 await output.WriteLineAsync(server.UiBuilt
                     ? $"Temporal web UI on {ui}"
-                    : $"Temporal web UI API on {ui}api/v1, but {Http.UiServer.HowToBuild}.");
+                    : $"Temporal web UI API on {ui}api/v1, but {Http.WebUi.HowToBuild}.");
             }
             await output.FlushAsync(ct);
             await Task.Delay(Timeout.Infinite, stop.Token);

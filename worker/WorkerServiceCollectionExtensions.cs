@@ -28,6 +28,7 @@ public static class WorkerServiceCollectionExtensions
 
         // Hosted services start in registration order: the attributes exist before the first window runs.
         services.AddHostedService<SearchAttributeRegistration>();
+        services.AddHostedService<GovernanceStartupCheck>();
 
         // The task queue is fixed when the worker is registered, so it is read from configuration here;
         // the rest of the connection comes from the validated options when the worker starts.

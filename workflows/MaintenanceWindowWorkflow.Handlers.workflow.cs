@@ -1,3 +1,4 @@
+using MaintenanceWorkflows.Workflows.Governance;
 using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.Extensions.Logging;
 using Temporalio.Converters;
@@ -30,40 +31,46 @@ public partial class MaintenanceWindowWorkflow
     [WorkflowSignal(WindowHandlers.Reject)]
     public Task RejectAsync(IRawValue? payload = null) => VoteBySignalAsync(WindowHandlers.Reject, VoteDecision.Reject, payload);
 
+    /// <summary>Refuses what can be judged without the worker (shape, sizes, eligibility, self-approval, second votes), so nothing is recorded.</summary>
     [WorkflowUpdateValidator(nameof(SubmitApprovalAsync))]
     public void ValidateSubmitApproval(ApprovalVote vote)
     {
-        var refusal = VoteRefusal(vote);
+        var refusal = VoteRefusal(vote, Now);
         if (refusal is not null)
         {
             throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
         }
     }
 
-    /// <summary>Records a vote; the validator has refused ineligible approvers, self-approval and second votes.</summary>
+    /// <summary>Checks the proof with the worker, then records the vote; a bad proof fails the update with the reason and is recorded as refused.</summary>
     [WorkflowUpdate(WindowHandlers.SubmitApproval)]
-    public Task<ApprovalReceipt> SubmitApprovalAsync(ApprovalVote vote)
+    public async Task<ApprovalReceipt> SubmitApprovalAsync(ApprovalVote vote)
     {
         ArgumentNullException.ThrowIfNull(vote);
-        var recorded = RecordVote(vote, SignalChannel.Update);
-        return Task.FromResult(new ApprovalReceipt { Vote = recorded, Status = Approval });
+        var (recorded, refusal) = await JudgeVoteAsync(vote with { Approver = vote.Approver.Trim() }, null);
+        if (refusal is not null)
+        {
+            Refuse(WindowHandlers.SubmitApproval, vote.Approver, refusal.Code, refusal.Reason);
+            throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
+        }
+        return new ApprovalReceipt { Vote = RecordVote(recorded!, SignalChannel.Update), Status = Approval };
     }
 
     [WorkflowSignal(WindowHandlers.Acknowledge)]
-    public Task AcknowledgeAsync(IRawValue? payload = null)
+    public async Task AcknowledgeAsync(IRawValue? payload = null)
     {
+        await PreparedAsync();
         if (!TryParse<Acknowledgement>(WindowHandlers.Acknowledge, payload, AcknowledgementExample, out var ack))
         {
-            return Task.CompletedTask;
+            return;
         }
         var refusal = AcknowledgementRefusal(ack);
         if (refusal is not null)
         {
-            Refuse(WindowHandlers.Acknowledge, ack.By, refusal.Code, refusal.Reason);
-            return Task.CompletedTask;
+            Refuse(WindowHandlers.Acknowledge, Bounded(ack.By), refusal.Code, refusal.Reason);
+            return;
         }
         RecordAcknowledgement(ack, SignalChannel.Signal);
-        return Task.CompletedTask;
     }
 
     [WorkflowUpdateValidator(nameof(SubmitAcknowledgementAsync))]
@@ -77,147 +84,246 @@ public partial class MaintenanceWindowWorkflow
     }
 
     [WorkflowUpdate(WindowHandlers.SubmitAcknowledgement)]
-    public Task<AcknowledgementReceipt> SubmitAcknowledgementAsync(Acknowledgement ack)
+    public async Task<AcknowledgementReceipt> SubmitAcknowledgementAsync(Acknowledgement ack)
     {
         ArgumentNullException.ThrowIfNull(ack);
+        await PreparedAsync();
+        if (AcknowledgementRefusal(ack) is { } refusal)
+        {
+            throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
+        }
         var record = RecordAcknowledgement(ack, SignalChannel.Update);
-        return Task.FromResult(new AcknowledgementReceipt { Item = record.Item, By = record.By, At = record.At });
+        return new AcknowledgementReceipt { Item = record.Item, By = record.By, At = record.At };
     }
 
     /// <summary>Stops the window: before execution it is cancelled; during execution what ran is rolled back.</summary>
     [WorkflowSignal(WindowHandlers.Abort)]
-    public Task AbortAsync(IRawValue? payload = null)
+    public async Task AbortAsync(IRawValue? payload = null)
     {
-        if (!TryParseCommand(WindowHandlers.Abort, payload, out var command))
+        var command = await ParseCommandAsync(WindowHandlers.Abort, payload);
+        if (command is null)
         {
-            return Task.CompletedTask;
+            return;
         }
         if (progress.Phase == WindowPhase.RollingBack || AbortRequested)
         {
             Refuse(WindowHandlers.Abort, command.By, RefusedState, $"the window is already stopping ({progress.AbortReason ?? "rolling back"}); nothing more to abort.");
-            return Task.CompletedTask;
+            return;
         }
         var reason = string.IsNullOrWhiteSpace(command.Reason) ? "no reason given" : command.Reason;
-        ledger.OperatorActions.Add(new("abort", command.By!, reason, Now));
+        RecordOperatorAction(new("abort", command.By!, reason, Now));
         Workflow.Logger.LogWarning("Window {WindowId} aborted by {By}: {Reason}", WindowId, command.By, reason);
         RequestAbort(command.By!, reason);
-        return Task.CompletedTask;
     }
 
     /// <summary>Holds the window before its next step (or verification round) until <c>Resume</c>.</summary>
     [WorkflowSignal(WindowHandlers.Pause)]
-    public Task PauseAsync(IRawValue? payload = null)
+    public async Task PauseAsync(IRawValue? payload = null)
     {
-        if (!TryParseCommand(WindowHandlers.Pause, payload, out var command))
+        var command = await ParseCommandAsync(WindowHandlers.Pause, payload);
+        if (command is null)
         {
-            return Task.CompletedTask;
+            return;
         }
         if (progress.Paused)
         {
             Refuse(WindowHandlers.Pause, command.By, RefusedState, "the window is already paused; send Resume to continue.");
-            return Task.CompletedTask;
+            return;
         }
         progress.Paused = true;
-        ledger.OperatorActions.Add(new("pause", command.By!, command.Reason, Now));
-        return Task.CompletedTask;
+        RecordOperatorAction(new("pause", command.By!, command.Reason, Now));
     }
 
     [WorkflowSignal(WindowHandlers.Resume)]
-    public Task ResumeAsync(IRawValue? payload = null)
+    public async Task ResumeAsync(IRawValue? payload = null)
     {
-        if (!TryParseCommand(WindowHandlers.Resume, payload, out var command))
+        var command = await ParseCommandAsync(WindowHandlers.Resume, payload);
+        if (command is null)
         {
-            return Task.CompletedTask;
+            return;
         }
         if (!progress.Paused)
         {
             Refuse(WindowHandlers.Resume, command.By, RefusedState, "the window is not paused; nothing to resume.");
-            return Task.CompletedTask;
+            return;
         }
         progress.Paused = false;
-        ledger.OperatorActions.Add(new("resume", command.By!, command.Reason, Now));
-        return Task.CompletedTask;
+        RecordOperatorAction(new("resume", command.By!, command.Reason, Now));
     }
 
-    /// <summary>Moves the window end later and tells the window's channels.</summary>
+    /// <summary>
+    /// Moves the window end later and tells the window's channels, once per accepted extension. Needs the
+    /// sender's extension code (when the policy asks for proof) and stays within the policy's bounds.
+    /// </summary>
     [WorkflowSignal(WindowHandlers.Extend)]
     public async Task ExtendAsync(IRawValue? payload = null)
     {
-        if (!TryParse<ExtendCommand>(WindowHandlers.Extend, payload, ExtendExample, out var command) || !CheckControl(WindowHandlers.Extend, command.By))
+        var signal = CountSignal(WindowHandlers.Extend);
+        await PreparedAsync();
+        if (!TryParse<ExtendCommand>(WindowHandlers.Extend, payload, ExtendExample, out var command))
         {
             return;
         }
+        if (TooLong(("by", command.By, MaxIdLength), ("code", command.Code, MaxIdLength), ("reason", command.Reason, MaxTextLength)) is { } tooLong)
+        {
+            Refuse(WindowHandlers.Extend, Bounded(command.By), tooLong.Code, tooLong.Reason);
+            return;
+        }
+        if (!CheckControl(WindowHandlers.Extend, command.By) || KnownSteerer(WindowHandlers.Extend, command.By) is not { } by)
+        {
+            return;
+        }
+        if (ExtendRefusal(command) is { } refusal)
+        {
+            Refuse(WindowHandlers.Extend, by, refusal.Code, refusal.Reason);
+            return;
+        }
+        var number = progress.ExtensionsUsed + 1;
+        var proof = "proof: none (policy)";
+        if (ProofRequired)
+        {
+            if (string.IsNullOrWhiteSpace(command.Code))
+            {
+                Refuse(WindowHandlers.Extend, by, RefusedProofMissing, $"no proof: extension {number} needs the {ProofPurposes.Extend(number)} code mailed to {by}; send {ExtendExample}.");
+                return;
+            }
+            var verdict = await VerifyAsync(by, ProofPurposes.Extend(number), command.Code, LatestEnd, signal);
+            if (!verdict.Valid)
+            {
+                Refuse(WindowHandlers.Extend, by, RefusedProofInvalid, verdict.Reason);
+                return;
+            }
+            proof = verdict.Reason;
+        }
+        // Other extensions may have been accepted while the worker checked the code: judge the bounds again.
+        if (progress.ExtensionsUsed + 1 != number || ExtendRefusal(command) is not null)
+        {
+            Refuse(WindowHandlers.Extend, by, RefusedExtendLimit, ExtendRefusal(command)?.Reason ?? $"extension {number} was already used while this one was checked.");
+            return;
+        }
+        progress.ExtensionsUsed = number;
+        var previous = progress.WindowEnd;
+        SetWindowEnd(command.Until!.Value.ToUniversalTime());
+        RecordOperatorAction(new("extend", by, $"{ZoneMath.FormatUtc(previous)} -> {ZoneMath.FormatUtc(progress.WindowEnd)} (extension {number}, {proof}){(command.Reason is null ? string.Empty : $": {command.Reason}")}", Now));
+        await NotifyAsync(NoticeKind.Extended, new NoticeFacts { NewEnd = progress.WindowEnd, Reason = command.Reason ?? $"extended by {by}" });
+    }
+
+    private Refusal? ExtendRefusal(ExtendCommand command)
+    {
         if (command.Until is not { } until)
         {
-            Refuse(WindowHandlers.Extend, command.By, RefusedExtend, $"'until' is missing: give the new end with an offset, e.g. {ExtendExample}.");
-            return;
+            return new Refusal(RefusedExtend, $"'until' is missing: give the new end with an offset, e.g. {ExtendExample}.");
         }
         if (until <= progress.WindowEnd || until <= Now)
         {
-            Refuse(
-                WindowHandlers.Extend,
-                command.By,
+            return new Refusal(
                 RefusedExtend,
                 $"'until' {ZoneMath.FormatUtc(until)} is not later than the current end {ZoneMath.FormatUtc(progress.WindowEnd)} (and now); give a later time.");
-            return;
         }
-        var previous = progress.WindowEnd;
-        SetWindowEnd(until.ToUniversalTime());
-        ledger.OperatorActions.Add(new("extend", command.By!, $"{ZoneMath.FormatUtc(previous)} -> {ZoneMath.FormatUtc(progress.WindowEnd)}{(command.Reason is null ? string.Empty : $": {command.Reason}")}", Now));
-        await NotifyAsync(NoticeKind.Extended, new NoticeFacts { NewEnd = progress.WindowEnd, Reason = command.Reason ?? $"extended by {command.By}" });
+        return ExtensionRefusal(until.ToUniversalTime());
     }
 
     /// <summary>Catches signals sent under a wrong name (e.g. "approve") so they show up as refused, with the right names.</summary>
     [WorkflowSignal(Dynamic = true)]
-    public Task UnknownSignalAsync(string signalName, IRawValue[] args)
+    public async Task UnknownSignalAsync(string signalName, IRawValue[] args)
     {
+        // Every handler waits for the prepared window first, so refusals are recorded in the order the signals came.
+        await PreparedAsync();
+        var name = Bounded(signalName) ?? string.Empty;
         Refuse(
-            signalName,
+            name,
             null,
             RefusedUnknownSignal,
-            $"there is no signal '{signalName}'; this workflow takes {string.Join(", ", WindowHandlers.Signals)} (names are case-sensitive).");
-        return Task.CompletedTask;
+            $"there is no signal '{name}'; this workflow takes {string.Join(", ", WindowHandlers.Signals)} (names are case-sensitive).");
     }
 
-    private const string ApprovalExample = "{\"approver\": \"T-JOSH\", \"comment\": \"looks good\"}";
+    private const string ApprovalExample = "{\"approver\": \"T-JOSH\", \"code\": \"k1-XXXX-XXXX-XXXX-XXXX\", \"comment\": \"looks good\"}";
     private const string AcknowledgementExample = "{\"item\": \"backup-verified\", \"by\": \"ops-lead\", \"note\": \"pg_dump checked\"}";
     private const string CommandExample = "{\"by\": \"ops-lead\", \"reason\": \"error rate climbing\"}";
-    private const string ExtendExample = "{\"until\": \"2026-12-01T12:30:00Z\", \"by\": \"ops-lead\", \"reason\": \"migration slow\"}";
+    private const string ExtendExample = "{\"until\": \"2026-12-01T12:30:00Z\", \"by\": \"ops-lead\", \"code\": \"k1-XXXX-XXXX-XXXX-XXXX\", \"reason\": \"migration slow\"}";
 
-    private Task VoteBySignalAsync(string signal, VoteDecision decision, IRawValue? payload)
+    private async Task VoteBySignalAsync(string signal, VoteDecision decision, IRawValue? payload)
     {
+        var signalRef = CountSignal(signal);
+        await PreparedAsync();
         if (!TryParse<ApprovalSignal>(signal, payload, ApprovalExample, out var parsed))
         {
-            return Task.CompletedTask;
+            return;
         }
-        var vote = new ApprovalVote { Approver = parsed.Approver?.Trim() ?? string.Empty, Decision = decision, Comment = parsed.Comment };
-        var refusal = VoteRefusal(vote);
+        var vote = new ApprovalVote { Approver = parsed.Approver?.Trim() ?? string.Empty, Decision = decision, Comment = parsed.Comment, Code = parsed.Code };
+        var (recorded, refusal) = await JudgeVoteAsync(vote, signalRef);
         if (refusal is not null)
         {
-            Refuse(signal, parsed.Approver, refusal.Code, refusal.Reason);
-            return Task.CompletedTask;
+            Refuse(signal, Bounded(parsed.Approver), refusal.Code, refusal.Reason);
+            return;
         }
-        RecordVote(vote, SignalChannel.Signal);
-        return Task.CompletedTask;
+        RecordVote(recorded!, SignalChannel.Signal);
     }
 
-    private Refusal? VoteRefusal(ApprovalVote? vote)
+    /// <summary>
+    /// The whole judgement of a vote: sizes and the rules first (no worker needed), then the proof, checked by the
+    /// worker, which also says when a signal arrived; the rules are judged again at that time, since other votes
+    /// may have been recorded while the worker checked. Returns the vote as it is to be recorded, or the refusal.
+    /// </summary>
+    private async Task<(ApprovalVote? Vote, Refusal? Refusal)> JudgeVoteAsync(ApprovalVote vote, SignalRef? signal)
+    {
+        await PreparedAsync();
+        var refusal = VoteRefusal(vote, Now);
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+        var approver = schedule.EligibleApprovers.First(a => ScheduleRules.SameId(a, vote.Approver));
+        var proof = "proof: none (policy)";
+        var arrivedAt = Now;
+        if (ProofRequired)
+        {
+            if (string.IsNullOrWhiteSpace(vote.Code))
+            {
+                return (null, new Refusal(
+                    RefusedProofMissing,
+                    $"no proof: a vote counts only with the {ProofPurposes.For(vote.Decision)} code mailed to {approver}; send {ApprovalExample}."));
+            }
+            var verdict = await VerifyAsync(approver, ProofPurposes.For(vote.Decision), vote.Code, schedule.ApprovalDeadline, signal);
+            if (!verdict.Valid)
+            {
+                return (null, new Refusal(RefusedProofInvalid, verdict.Reason));
+            }
+            proof = verdict.Reason;
+            arrivedAt = verdict.ArrivedAt;
+        }
+        refusal = VoteRefusal(vote, arrivedAt);
+        return refusal is null
+            ? (vote with { Approver = approver, Code = null, At = arrivedAt, Proof = proof }, null)
+            : (null, refusal);
+    }
+
+    private Refusal? VoteRefusal(ApprovalVote? vote, DateTimeOffset arrivedAt)
     {
         if (vote is null)
         {
             return new Refusal(RefusedPayload, $"the update needs a vote, e.g. {ApprovalExample} with a decision.");
         }
-        if (progress.Phase.IsFinal())
+        if (TooLong(("approver", vote.Approver, MaxIdLength), ("code", vote.Code, MaxIdLength), ("comment", vote.Comment, MaxTextLength)) is { } tooLong)
+        {
+            return tooLong;
+        }
+        if (prepared is null)
+        {
+            // Judged in full once the worker has prepared the window (a moment after the start).
+            return null;
+        }
+        if (progress.Phase.IsFinal() && !awaitingLateApproval)
         {
             return new Refusal(RefusedFinished, $"the window is already {progress.Phase}; votes are no longer taken.");
         }
-        var verdict = ApprovalRules.Check(schedule, ledger.Votes.Select(v => v.Vote).ToList(), vote, Now);
+        var verdict = ApprovalRules.Check(schedule, ledger.Votes.Select(v => v.Vote).ToList(), vote, arrivedAt);
         return verdict.Accepted ? null : new Refusal(verdict.Code ?? RefusedPayload, verdict.Reason ?? "the vote was refused");
     }
 
     private ApprovalVote RecordVote(ApprovalVote vote, SignalChannel via)
     {
-        var recorded = vote with { Approver = vote.Approver.Trim(), At = Now };
+        var recorded = vote with { Approver = vote.Approver.Trim(), At = vote.At ?? Now, Code = null };
         ledger.Votes.Add(new VoteRecord(recorded, via));
         Workflow.Logger.LogInformation("Window {WindowId}: {Decision} by {Approver} via {Via}", WindowId, recorded.Decision, recorded.Approver, via);
         if (recorded.Decision == VoteDecision.Reject && execution.Started)
@@ -236,7 +342,20 @@ public partial class MaintenanceWindowWorkflow
         }
         if (string.IsNullOrWhiteSpace(ack.By))
         {
-            return new Refusal(RefusedMissingBy, $"'by' is missing: say who acknowledges '{ack.Item}', e.g. {AcknowledgementExample}.");
+            return new Refusal(RefusedMissingBy, $"'by' is missing: say who acknowledges '{Bounded(ack.Item)}', e.g. {AcknowledgementExample}.");
+        }
+        if (TooLong(("item", ack.Item, MaxIdLength), ("by", ack.By, MaxIdLength), ("note", ack.Note, MaxTextLength)) is { } tooLong)
+        {
+            return tooLong;
+        }
+        if (prepared is null)
+        {
+            // Judged in full once the worker has prepared the window (the handler waits for that).
+            return null;
+        }
+        if (KnownPerson(ack.By) is null)
+        {
+            return new Refusal(RefusedUnknownPerson, $"'{ack.By}' is not an approver or operator in the worker's policy; only they may acknowledge.");
         }
         if (progress.Phase.IsFinal() && progress.Phase != WindowPhase.Completed)
         {
@@ -260,6 +379,11 @@ public partial class MaintenanceWindowWorkflow
         {
             var previous = ledger.Acknowledgements.Last(a => string.Equals(a.Item, item, StringComparison.OrdinalIgnoreCase));
             return new Refusal(RefusedDuplicateAck, $"'{item}' was already acknowledged by {previous.By} at {ZoneMath.FormatUtc(previous.At)}.");
+        }
+        var stepIndex = plan.Steps.ToList().FindIndex(s => s is ManualStep && string.Equals(s.Id, item, StringComparison.OrdinalIgnoreCase));
+        if (stepIndex >= 0 && execution.StepStates[stepIndex] != StepState.WaitingForAcknowledgement)
+        {
+            return new Refusal(RefusedNotWaiting, $"manual step '{item}' is not waiting for an acknowledgement (it is {execution.StepStates[stepIndex]}); acknowledge it when the window reaches it.");
         }
         if (manual is ManualStep step)
         {
@@ -285,8 +409,32 @@ public partial class MaintenanceWindowWorkflow
     private IEnumerable<PlanStep> ManualSteps() =>
         plan.Steps.Where(s => s is ManualStep).Concat(plan.Steps.Select(s => s.Rollback).OfType<ManualStep>());
 
-    private bool TryParseCommand(string signal, IRawValue? payload, out OperatorCommand command) =>
-        TryParse(signal, payload, CommandExample, out command) && CheckControl(signal, command.By);
+    /// <summary>Abort, Pause and Resume: a known operator or approver by name, no proof (stopping must always be possible).</summary>
+    private async Task<OperatorCommand?> ParseCommandAsync(string signal, IRawValue? payload)
+    {
+        await PreparedAsync();
+        if (!TryParse<OperatorCommand>(signal, payload, CommandExample, out var command))
+        {
+            return null;
+        }
+        if (TooLong(("by", command.By, MaxIdLength), ("reason", command.Reason, MaxTextLength)) is { } tooLong)
+        {
+            Refuse(signal, Bounded(command.By), tooLong.Code, tooLong.Reason);
+            return null;
+        }
+        return CheckControl(signal, command.By) && KnownSteerer(signal, command.By) is { } by ? command with { By = by } : null;
+    }
+
+    /// <summary>The canonical id when the policy names the sender as an approver or operator; otherwise refused and recorded.</summary>
+    private string? KnownSteerer(string signal, string? by)
+    {
+        if (KnownPerson(by) is { } known)
+        {
+            return known;
+        }
+        Refuse(signal, Bounded(by), RefusedUnknownPerson, $"'{Bounded(by)}' is not an approver or operator in the worker's policy; only they may send {signal}.");
+        return null;
+    }
 
     private bool CheckControl(string signal, string? by)
     {
@@ -319,7 +467,7 @@ public partial class MaintenanceWindowWorkflow
 
     private void Refuse(string handler, string? by, string code, string reason)
     {
-        ledger.Refusals.Add(new RefusalRecord(handler, string.IsNullOrWhiteSpace(by) ? null : by.Trim(), code, reason, Now));
+        KeepRefusal(new RefusalRecord(handler, string.IsNullOrWhiteSpace(by) ? null : Bounded(by.Trim()), code, reason, Now));
         Workflow.Logger.LogWarning("Window {WindowId} refused {Handler} from {By}: {Reason}", WindowId, handler, by ?? "(unknown)", reason);
     }
 

@@ -15,17 +15,19 @@ public partial class MaintenanceWindowWorkflow
         Type = plan.Type,
         Phase = progress.Phase,
         PhaseSince = progress.PhaseSince,
-        WindowStart = schedule.WindowStart,
+        WindowStart = plan.Window.Start,
         WindowEnd = progress.WindowEnd,
         TimeZone = plan.Window.TimeZone,
         NextDeadline = progress.Phase.IsFinal() ? null : progress.NextDeadline,
         Approvals = Approval,
-        EligibleApprovers = schedule.EligibleApprovers,
+        EligibleApprovers = prepared?.Schedule.EligibleApprovers ?? [],
         Checklist = plan.Checklist.Select(ChecklistStatus).ToList(),
         Steps = plan.Steps.Select((s, i) => new StepStatus(s.Id, s.Title, s.StepType, execution.StepStates[i])).ToList(),
         Paused = progress.Paused,
         WaitingFor = progress.Phase.IsFinal() ? null : progress.WaitingFor,
         LastRefusal = ledger.Refusals.Count == 0 ? null : ledger.Refusals[^1],
+        RefusalCount = ledger.RefusalCount,
+        PolicyHash = prepared?.PolicyHash,
     };
 
     private MaintenanceReport BuildReport(string summary) => new()
@@ -44,6 +46,8 @@ public partial class MaintenanceWindowWorkflow
         Phases = ledger.Phases,
         Votes = ledger.Votes,
         Refusals = ledger.Refusals,
+        RefusalCount = ledger.RefusalCount,
+        PolicyHash = prepared?.PolicyHash,
         Acknowledgements = ledger.Acknowledgements,
         PreChecks = ledger.PreChecks,
         Verification = ledger.Verification,
@@ -52,6 +56,7 @@ public partial class MaintenanceWindowWorkflow
         RollbackVerification = ledger.RollbackVerification,
         Notices = ledger.Notices,
         OperatorActions = ledger.OperatorActions,
+        OperatorActionCount = ledger.OperatorActionCount,
     };
 
     private ChecklistItemStatus ChecklistStatus(ChecklistItem item)

@@ -17,7 +17,9 @@ public partial class MaintenanceWindowWorkflow
 
     private DateTimeOffset Now => new(Workflow.UtcNow, TimeSpan.Zero);
 
-    private ApprovalStatus Approval => ApprovalRules.Tally(schedule, ledger.Votes.Select(v => v.Vote).ToList());
+    private ApprovalStatus Approval => prepared is null
+        ? new ApprovalStatus { Approved = false, Rejected = false, Approvals = 0, Required = 0, ApprovedBy = [], RejectedBy = [], MissingGates = [] }
+        : ApprovalRules.Tally(schedule, ledger.Votes.Select(v => v.Vote).ToList());
 
     private bool AbortRequested => progress.AbortReason is not null;
 
@@ -54,7 +56,10 @@ public partial class MaintenanceWindowWorkflow
 
         public List<VoteRecord> Votes { get; } = [];
 
+        /// <summary>The last <see cref="KeepLast"/> refusals; <see cref="RefusalCount"/> counts all of them.</summary>
         public List<RefusalRecord> Refusals { get; } = [];
+
+        public int RefusalCount { get; set; }
 
         public List<AcknowledgementRecord> Acknowledgements { get; } = [];
 
@@ -71,7 +76,10 @@ public partial class MaintenanceWindowWorkflow
 
         public List<NoticeRecord> Notices { get; } = [];
 
+        /// <summary>The last <see cref="KeepLast"/> operator actions; <see cref="OperatorActionCount"/> counts all of them.</summary>
         public List<OperatorAction> OperatorActions { get; } = [];
+
+        public int OperatorActionCount { get; set; }
 
         public VerificationSummary? Verification { get; set; }
     }

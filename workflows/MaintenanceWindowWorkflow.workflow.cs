@@ -1,4 +1,5 @@
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Governance;
 using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.Extensions.Logging;
 using Temporalio.Workflows;
@@ -19,8 +20,6 @@ public partial class MaintenanceWindowWorkflow
     public const int MaxVerificationRounds = 200;
 
     private readonly MaintenancePlan plan;
-    private readonly MaintenancePolicy policy;
-    private readonly WindowSchedule schedule;
     private readonly DateTimeOffset scheduledAt;
     private readonly Progress progress;
     private readonly Ledger ledger = new();
@@ -28,21 +27,20 @@ public partial class MaintenanceWindowWorkflow
 
     /// <summary>
     /// Initializes a new instance of the <see cref="MaintenanceWindowWorkflow"/> class. Runs before any
-    /// signal, update or query is delivered, so handlers always see the plan and its schedule.
+    /// signal, update or query is delivered, so handlers always see the plan; the policy and schedule come
+    /// from the worker (PrepareAsync), and handlers that need them wait for them.
     /// </summary>
     [WorkflowInit]
     public MaintenanceWindowWorkflow(MaintenanceWindowInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         plan = input.Plan;
-        policy = input.Policy;
         scheduledAt = Now;
-        schedule = ScheduleRules.Derive(plan, policy, scheduledAt);
         progress = new Progress
         {
             PhaseSince = scheduledAt,
-            WindowEnd = schedule.WindowEnd,
-            NextDeadline = schedule.NoticeAt > scheduledAt ? new("pre-maintenance notice", schedule.NoticeAt) : new("window start", schedule.WindowStart),
+            WindowEnd = plan.Window.End,
+            NextDeadline = new("the worker's policy check", scheduledAt),
         };
         execution = new Execution(plan.Steps.Count);
     }
@@ -51,6 +49,7 @@ public partial class MaintenanceWindowWorkflow
     public async Task<MaintenanceReport> RunAsync(MaintenanceWindowInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        await PrepareAsync(scheduledAt);
         // Windows started without search attributes (e.g. from the Temporal UI) still get them.
         Workflow.UpsertTypedSearchAttributes(
             MaintenanceSearchAttributes.PlanId.ValueSet(plan.Id),
@@ -74,12 +73,12 @@ public partial class MaintenanceWindowWorkflow
     /// <summary>The window's stages in order; each either lets the next one run or ends the window. Returns the closing summary.</summary>
     private async Task<string> RunWindowAsync()
     {
-        var violations = PlanValidator.Validate(plan, policy, scheduledAt).Where(v => v.Severity == ViolationSeverity.Error).ToList();
+        var violations = prepared!.Violations.Where(v => v.Severity == ViolationSeverity.Error).ToList();
         if (violations.Count > 0)
         {
             return Finish(
                 WindowPhase.Failed,
-                $"the plan breaks the policy and was not run: {string.Join("; ", violations.Select(v => $"{v.Path}: {v.Message}"))}");
+                $"the plan breaks the worker's policy (sha256 {PolicyHash.Short(prepared.PolicyHash)}) and was not run: {string.Join("; ", violations.Select(v => $"{v.Path}: {v.Message}"))}");
         }
 
         await NotifyAsync(NoticeKind.ApprovalRequest, new NoticeFacts
@@ -87,6 +86,7 @@ public partial class MaintenanceWindowWorkflow
             ApprovalsMissing = Approval.Missing,
             ApprovalDeadline = schedule.ApprovalDeadline,
         });
+        await SendCodesAsync("request");
 
         var beforeStart = await WaitForWindowStartAsync();
         if (!beforeStart.Proceeds)
@@ -152,12 +152,17 @@ public partial class MaintenanceWindowWorkflow
                 {
                     await NotifyAsync(NoticeKind.Reminder, new NoticeFacts { ReminderNumber = remindersSent });
                 }
+                if (!approval.Approved)
+                {
+                    await SendCodesAsync("reminder");
+                }
                 continue;
             }
             if (!escalated && !approval.Approved && schedule.EscalationAt is { } escalateAt && now >= escalateAt)
             {
                 escalated = true;
                 await NotifyAsync(NoticeKind.Escalation, ApprovalFacts($"approvals still missing {Format(now - schedule.ScheduledAt)} after the request"));
+                await SendCodesAsync("escalation");
                 continue;
             }
             if (!approval.Approved && !approvalMayFollow && now >= schedule.ApprovalDeadline)
@@ -489,15 +494,23 @@ public partial class MaintenanceWindowWorkflow
         var wait = schedule.ApprovalDeadline - Now;
         if (wait > TimeSpan.Zero)
         {
+            // Votes are taken until the deadline even when the work finished first.
+            awaitingLateApproval = true;
             await Workflow.WaitConditionAsync(() => Approval.Approved || Approval.Rejected, wait, Never);
+            awaitingLateApproval = false;
         }
         var approval = Approval;
-        if (approval.Approved || approval.Rejected)
+        if (approval.Rejected)
         {
             return null;
         }
+        if (approval.Approved)
+        {
+            var last = ledger.Votes.Where(v => v.Vote.Decision == VoteDecision.Approve).Max(v => v.Vote.At ?? Now);
+            return $"approved late (after the work started) by {string.Join(", ", approval.ApprovedBy)} at {ZoneMath.FormatUtc(last)}, within the deadline {ZoneMath.FormatUtc(schedule.ApprovalDeadline)}";
+        }
         var gap = $"ran without the required approval, still missing at the deadline {ZoneMath.FormatUtc(schedule.ApprovalDeadline)} ({approval.Approvals}/{approval.Required}{MissingGates(approval)})";
-        ledger.OperatorActions.Add(new("escalate", "policy", gap, Now));
+        RecordOperatorAction(new("escalate", "policy", gap, Now));
         await NotifyAsync(NoticeKind.Escalation, ApprovalFacts($"emergency window {gap}"));
         return gap;
     }
@@ -526,18 +539,18 @@ public partial class MaintenanceWindowWorkflow
             {
                 progress.ExtensionsUsed++;
                 SetWindowEnd(end + overrun.Extension);
-                ledger.OperatorActions.Add(new("extend", "policy", $"window overran; automatic extension {progress.ExtensionsUsed}/{overrun.MaxExtensions}", Now));
+                RecordOperatorAction(new("extend", "policy", $"window overran; automatic extension {progress.ExtensionsUsed}/{overrun.MaxExtensions}", Now));
                 await NotifyAsync(NoticeKind.Extended, new NoticeFacts { NewEnd = progress.WindowEnd, Reason = $"the work needs more time; extended by {Format(overrun.Extension)}" });
             }
             else if (overrun.Action == OverrunAction.Notify)
             {
-                ledger.OperatorActions.Add(new("overrun", "policy", "window end passed; continuing as the policy says", Now));
+                RecordOperatorAction(new("overrun", "policy", "window end passed; continuing as the policy says", Now));
                 await NotifyAsync(NoticeKind.Escalation, new NoticeFacts { Reason = $"the window passed its end ({ZoneMath.FormatUtc(end)}) and is still running" });
                 return;
             }
             else
             {
-                ledger.OperatorActions.Add(new("abort", "policy", "window end passed without an extension", Now));
+                RecordOperatorAction(new("abort", "policy", "window end passed without an extension", Now));
                 RequestAbort("policy", $"the window passed its end ({ZoneMath.FormatUtc(end)}) without an extension");
                 return;
             }

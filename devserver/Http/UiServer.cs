@@ -22,11 +22,6 @@ namespace MaintenanceWorkflows.DevServer.Http;
 /// </summary>
 internal sealed class UiServer : IAsyncDisposable
 {
-    /// <summary>What a person is told when the UI files are missing (the API still runs).</summary>
-    public const string HowToBuild =
-        "the web UI is not built (it needs Node.js 20+ at build time): install Node.js and run `dotnet build devserver`, " +
-        "or `cd ui && npm ci && npx vite build`; the /api/v1 API is served anyway";
-
     private const string ApiPrefix = "/api/v1/";
     private const long MaxBodyBytes = 4 * 1024 * 1024;
 
@@ -55,7 +50,7 @@ internal sealed class UiServer : IAsyncDisposable
         var assets = FindAssets(assetsDirectory);
         if (assets == null)
         {
-            logger.LogWarning("{HowToBuild}", HowToBuild);
+            logger.LogWarning("{HowToBuild}", WebUi.HowToBuild);
         }
         var stopping = new CancellationTokenSource();
         var api = new ApiRoutes(router, pollers, persistence);
@@ -246,7 +241,7 @@ internal sealed class UiServer : IAsyncDisposable
         }
         if (assets == null)
         {
-            await WritePlainAsync(http, StatusCodes.Status503ServiceUnavailable, $"The devserver is running, but {HowToBuild}.");
+            await WritePlainAsync(http, StatusCodes.Status503ServiceUnavailable, $"The devserver is running, but {WebUi.HowToBuild}.");
             return;
         }
         var relative = (http.Request.Path.Value ?? "/").TrimStart('/');

@@ -4,7 +4,7 @@ using MaintenanceWorkflows.Workflows;
 
 namespace MaintenanceWorkflows.Starter.Commands;
 
-/// <summary>`starter extend WINDOW --until TIME [--by NAME] [--reason TEXT]`.</summary>
+/// <summary>`starter extend WINDOW --until TIME --by NAME --code CODE [--reason TEXT]`.</summary>
 public static class ExtendWindowCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -13,13 +13,17 @@ public static class ExtendWindowCommand
         var until = new Option<string>("--until") { Description = "New window end, ISO 8601 with an offset (2026-12-01T12:30:00Z or 2026-12-01T04:30-08:00).", Required = true };
         var by = WindowArguments.By(required: false);
         var reason = new Option<string?>("--reason") { Description = "Why; shown in the extension notice." };
-        var command = new Command("extend", "Move a window's end later (sends an 'extended' notice).") { window, until, by, reason };
-        command.SetAction((parse, _) => RunAsync(parse, parse.GetValue(window)!, parse.GetValue(until)!, parse.GetValue(by) ?? Environment.UserName, parse.GetValue(reason), output, error));
+        var code = new Option<string?>("--code") { Description = "Your extend-N code from the approval email (N = the extension's number)." };
+        var command = new Command("extend", "Move a window's end later (sends an 'extended' notice).") { window, until, by, code, reason };
+        command.SetAction((parse, _) => RunAsync(
+            parse, parse.GetValue(window)!, parse.GetValue(until)!, new(parse.GetValue(by) ?? Environment.UserName, parse.GetValue(code), parse.GetValue(reason)), output, error));
         return command;
     }
 
-    public static async Task<int> RunAsync(ParseResult parse, string window, string untilText, string by, string? reason, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(ParseResult parse, string window, string untilText, Ballot ballot, TextWriter output, TextWriter error)
     {
+        ArgumentNullException.ThrowIfNull(ballot);
+        var (by, code, reason) = ballot;
         var hasOffset = untilText.EndsWith('Z') || untilText.EndsWith('z') || (untilText.Length > 6 && untilText[^6] is '+' or '-' && untilText[^3] == ':');
         if (!hasOffset || !DateTimeOffset.TryParse(untilText, CultureInfo.InvariantCulture, DateTimeStyles.None, out var until))
         {
@@ -34,7 +38,7 @@ public static class ExtendWindowCommand
         var windowId = Connection.WindowId(window);
         try
         {
-            await client.GetWorkflowHandle(windowId).SignalAsync(WindowHandlers.Extend, [new ExtendCommand { Until = until, By = by, Reason = reason }]);
+            await client.GetWorkflowHandle(windowId).SignalAsync(WindowHandlers.Extend, [new ExtendCommand { Until = until, By = by, Code = code, Reason = reason }]);
             output.WriteLine($"sent Extend to {until.ToUniversalTime():u} from {by} to {windowId}; `starter status {windowId}` shows the new end (or the refusal).");
             return 0;
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MaintenanceWorkflows.Workflows;
+using MaintenanceWorkflows.Workflows.Governance;
 using MaintenanceWorkflows.Workflows.Plans;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
@@ -49,7 +50,7 @@ public static class ScheduleCommand
         var windowId = MaintenanceWindowInput.WorkflowIdFor(loaded.Plan.Id);
         try
         {
-            var handle = await StartAsync(client, settings.TaskQueue, loaded.Plan, loaded.Policy, Environment.UserName);
+            var handle = await StartAsync(client, settings.TaskQueue, loaded.Plan, Environment.UserName);
             var schedule = ScheduleRules.Derive(loaded.Plan, loaded.Policy, now);
             output.WriteLine($"scheduled {windowId} (run {handle.ResultRunId}) on task queue {settings.TaskQueue}");
             PlanSummary.Write(output, loaded.Plan, schedule);
@@ -57,7 +58,8 @@ public static class ScheduleCommand
                 ? $"approvals from {string.Join(", ", schedule.EligibleApprovers)} by {ZoneMath.FormatUtc(schedule.ApprovalDeadline)}"
                 : $"pre-maintenance notice at {ZoneMath.FormatUtc(schedule.NoticeAt)}";
             output.WriteLine($"  next:      {next}");
-            output.WriteLine($"  approve:   starter approve {windowId} --by <approver> [--comment ...]");
+            output.WriteLine($"  approve:   starter approve {windowId} --by <approver> --code <code from the approval email> [--comment ...]");
+            await ComparePolicyAsync(handle, loaded.PolicyPath, parse, output, error);
             return PlanInputs.ExitOk;
         }
         catch (WorkflowAlreadyStartedException)
@@ -78,13 +80,50 @@ public static class ScheduleCommand
         }
     }
 
+    /// <summary>
+    /// The window runs under the worker's policy, not the file checked here: says so when they differ, since the
+    /// validation above may then not be what the worker decides. Waits for the worker for at most --timeout.
+    /// </summary>
+    private static async Task ComparePolicyAsync(WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, string localPath, ParseResult parse, TextWriter output, TextWriter error)
+    {
+        var local = PolicyHash.Of(await File.ReadAllBytesAsync(localPath));
+        using var answer = WindowArguments.AnswerDeadline(parse);
+        try
+        {
+            while (true)
+            {
+                var status = await handle.QueryAsync(wf => wf.Status, new WorkflowQueryOptions { Rpc = new RpcOptions { CancellationToken = answer.Token } });
+                if (status.PolicyHash is { } governing)
+                {
+                    if (governing == local)
+                    {
+                        output.WriteLine($"  policy:    the worker's policy is the same as {localPath} (sha256 {PolicyHash.Short(local)})");
+                    }
+                    else
+                    {
+                        error.WriteLine(
+                            $"warning: the worker governs {handle.Id} with a different policy (sha256 {PolicyHash.Short(governing)}) than {localPath} " +
+                            $"(sha256 {PolicyHash.Short(local)}); approvers, gates and freezes are the worker's. `starter status {handle.Id}` shows the outcome of its validation.");
+                    }
+                    return;
+                }
+                // The worker records its policy in the window's first step; ask again shortly.
+                await Task.Delay(TimeSpan.FromMilliseconds(200), answer.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException || e.InnerException is OperationCanceledException || e is RpcException)
+        {
+            output.WriteLine($"  policy:    no worker answered yet; compare `starter status {handle.Id}` (policy sha256) with {PolicyHash.Short(local)} of {localPath}");
+        }
+    }
+
     /// <summary>Starts the window; shared with `starter demo`.</summary>
     public static Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> StartAsync(
-        ITemporalClient client, string taskQueue, MaintenancePlan plan, MaintenancePolicy policy, string scheduledBy)
+        ITemporalClient client, string taskQueue, MaintenancePlan plan, string scheduledBy)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(plan);
-        var input = new MaintenanceWindowInput { Plan = plan, Policy = policy, ScheduledBy = scheduledBy };
+        var input = new MaintenanceWindowInput { Plan = plan, ScheduledBy = scheduledBy };
         return client.StartWorkflowAsync(
             (MaintenanceWindowWorkflow wf) => wf.RunAsync(input),
             new WorkflowOptions(MaintenanceWindowInput.WorkflowIdFor(plan.Id), taskQueue)

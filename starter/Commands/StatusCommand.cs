@@ -99,8 +99,9 @@ public static class StatusCommand
         }
         if (status.LastRefusal is { } refusal)
         {
-            Row(output, "refused", $"{refusal.Handler} from {refusal.By ?? "(unknown)"} at {ZoneMath.FormatUtc(refusal.At)}: {refusal.Reason}");
+            Row(output, "refused", $"{status.RefusalCount} so far; last: {refusal.Handler} from {refusal.By ?? "(unknown)"} at {ZoneMath.FormatUtc(refusal.At)}: {refusal.Reason}");
         }
+        Row(output, "policy", status.PolicyHash is { } hash ? $"sha256 {hash} (the worker's policy this window runs under)" : "not yet prepared by a worker");
     }
 
     public static void WriteReport(TextWriter output, string windowId, MaintenanceReport report)

@@ -18,6 +18,12 @@ public sealed record DemoOptions
     public string ExamplesDirectory { get; init; } = "examples";
 
     public string OutputDirectory { get; init; } = Path.Combine("out", "demo");
+
+    /// <summary>
+    /// The devserver's web UI port (0: any free port); null runs without the UI. With it, a third window
+    /// then waits for approval in the browser (<see cref="BrowserApprovalDemo"/>) until Ctrl+C.
+    /// </summary>
+    public int? UiPort { get; init; }
 }
 
 /// <summary>The reports the demo wrote, for callers (and tests) that want to look at them.</summary>
@@ -45,7 +51,7 @@ public sealed class DemoRunner(TextWriter output)
         Say("MaintenanceWorkflows demo: two maintenance windows on the embedded Temporal-compatible server.");
         Say(string.Empty);
 
-        await using var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true }, ct: ct);
+        await using var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true, UiPort = options.UiPort }, ct: ct);
         var started = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero);
         Say($"devserver   {env.Server.Target} (time skipping: the notice periods pass in seconds; times below are server time)");
 
@@ -58,21 +64,24 @@ public sealed class DemoRunner(TextWriter output)
         Say("              fault injected: v41 crash-loops behind API Gateway (its routes answer 502)");
 
         var taskQueue = $"demo-{Guid.NewGuid():N}";
-        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(world, env.Server.Target, taskQueue), ct: ct);
+        var policyPath = Path.Combine(options.ExamplesDirectory, "policy.yaml");
+        using var worker = await InProcessWorker.StartAsync(
+            InProcessWorker.SandboxConfiguration(world, env.Server.Target, taskQueue, policyPath, InProcessWorker.RandomSigningKey()), ct: ct);
         Say($"worker      in-process, task queue {taskQueue} (the same host as `dotnet run --project worker`)");
+        Say($"              governs with its own policy {policyPath} and a random approval-code key that exists only in this process");
         Say(string.Empty);
 
-        var policy = PlanYaml.LoadPolicyFile(Path.Combine(options.ExamplesDirectory, "policy.yaml"));
+        var policy = PlanYaml.LoadPolicyFile(policyPath);
         var first = Reschedule(PlanYaml.LoadPlanFile(Path.Combine(options.ExamplesDirectory, CompletingPlan), started), policy, started, null);
         var second = Reschedule(PlanYaml.LoadPlanFile(Path.Combine(options.ExamplesDirectory, RollingBackPlan), started), policy, started, first.Window.End);
 
         var handles = new List<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>>();
         foreach (var plan in new[] { first, second })
         {
-            var handle = await ScheduleCommand.StartAsync(env.Client, taskQueue, plan, policy, "demo");
+            var handle = await ScheduleCommand.StartAsync(env.Client, taskQueue, plan, "demo");
             Say($"schedule    {handle.Id}: {plan.Title}");
             Say($"              window {ZoneMath.FormatUtc(plan.Window.Start)} | {ZoneMath.FormatLocal(plan.Window.Start, plan.Window.TimeZone)} (earliest start the policy allows: cadence, 24 h notice, freezes, blackouts)");
-            await ActAsApproversAsync(handle, plan);
+            await ActAsApproversAsync(handle, plan, world, policy);
             handles.Add(handle);
         }
         Say(string.Empty);
@@ -108,6 +117,12 @@ public sealed class DemoRunner(TextWriter output)
         Say($"sandbox     alias {SandboxWorld.ProdAlias} now -> v{world.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion}; " +
             $"{world.StatusPage.Incidents.Count} status-page maintenances; {world.Ses.Sent.Count} emails; {world.Chat.Received.Count} chat channels posted to");
         Say($"time        {virtualTime.TotalHours:0.#} h of server time in {wall.Elapsed.TotalSeconds:0.#} s of wall time");
+        if (options.UiPort != null)
+        {
+            var now = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero);
+            var waiting = await BrowserApprovalDemo.ScheduleAsync(env.Client, taskQueue, options.ExamplesDirectory, world, now, null);
+            await new BrowserApprovalDemo(output, writeLock).RunAsync(env, waiting, ct);
+        }
         return new DemoResult(reports, files, wall.Elapsed, virtualTime);
     }
 
@@ -120,19 +135,32 @@ public sealed class DemoRunner(TextWriter output)
         return plan with { Window = plan.Window with { Start = start, End = start + plan.Window.Duration } };
     }
 
-    /// <summary>What the people around a window do: the requester tries to approve their own window, the gate approves, operators tick the checklist.</summary>
-    private async Task ActAsApproversAsync(WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, MaintenancePlan plan)
+    /// <summary>
+    /// What the people around a window do: someone forges T-JOSH's approval without proof, the requester tries to
+    /// approve their own window, T-JOSH approves with the code from the email only he received, operators tick the checklist.
+    /// </summary>
+    private async Task ActAsApproversAsync(WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, MaintenancePlan plan, SandboxWorld world, MaintenancePolicy policy)
     {
+        // Anyone who can reach Temporal can send this signal; without T-JOSH's code it changes nothing.
+        await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = Approver, Comment = "forged" }]);
         try
         {
             await handle.ExecuteUpdateAsync(wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = plan.Requester, Decision = VoteDecision.Approve }));
         }
         catch (WorkflowUpdateFailedException e) when (e.InnerException is ApplicationFailureException refusal)
         {
-            Say($"              {plan.Requester} tries to approve: refused: {refusal.Message}");
+            Say($"              {plan.Requester} tries to approve their own window: refused: {refusal.Message}");
         }
-        var receipt = await handle.ExecuteUpdateAsync(wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = Approver, Decision = VoteDecision.Approve, Comment = "T-JOSH gate: promotion approved" }));
-        Say($"              {Approver} approves: {(receipt.Status.Approved ? "approved" : $"{receipt.Status.Approvals}/{receipt.Status.Required}")}");
+        var status = await handle.QueryAsync(wf => wf.Status);
+        if (status.LastRefusal is { } forged)
+        {
+            Say($"              a forged Approve {{\"approver\": \"{Approver}\"}} without proof: refused: {forged.Reason}");
+        }
+        var address = policy.Approvals.Approvers.First(a => a.Id == Approver).Email!;
+        var code = await ApprovalEmail.WaitForCodeAsync(world.Ses, handle.Id, address, "approve", TimeSpan.FromMinutes(1));
+        Say($"              inbox of {address}: 'Your approval codes' for {handle.Id}, approve code {code[..7]}… (sent to {Approver} only)");
+        var receipt = await handle.ExecuteUpdateAsync(wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = Approver, Decision = VoteDecision.Approve, Code = code, Comment = "T-JOSH gate: promotion approved" }));
+        Say($"              {Approver} approves with that code: {receipt.Vote.Proof}; {(receipt.Status.Approved ? "approved" : $"{receipt.Status.Approvals}/{receipt.Status.Required}")}");
         var manual = plan.Checklist.Where(i => !i.IsAutomated).ToList();
         foreach (var item in manual)
         {

@@ -34,8 +34,12 @@ public static class InProcessWorker
         return host;
     }
 
-    /// <summary>Worker configuration for a sandbox run: the sandbox's endpoints plus where Temporal is.</summary>
-    public static Dictionary<string, string?> SandboxConfiguration(SandboxWorld world, string temporalAddress, string taskQueue, bool registerSearchAttributes = true)
+    /// <summary>
+    /// Worker configuration for a sandbox run: the sandbox's endpoints, where Temporal is, the policy file the
+    /// worker enforces and the key that signs approval codes.
+    /// </summary>
+    public static Dictionary<string, string?> SandboxConfiguration(
+        SandboxWorld world, string temporalAddress, string taskQueue, string policyPath, string signingKey, bool registerSearchAttributes = true)
     {
         ArgumentNullException.ThrowIfNull(world);
         return new Dictionary<string, string?>(world.WorkerConfiguration())
@@ -43,6 +47,11 @@ public static class InProcessWorker
             ["Temporal:Address"] = temporalAddress,
             ["Temporal:TaskQueue"] = taskQueue,
             ["Temporal:RegisterSearchAttributes"] = registerSearchAttributes ? "true" : "false",
+            ["Policy:Path"] = policyPath,
+            ["Approvals:SigningKey"] = signingKey,
         };
     }
+
+    /// <summary>A fresh random signing key for a run whose worker lives only as long as the process.</summary>
+    public static string RandomSigningKey() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using MaintenanceWorkflows.Workflows;
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Governance;
 using MaintenanceWorkflows.Workflows.Plans;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
@@ -81,7 +82,18 @@ public static class HistoryParser
         {
             throw new HistoryFormatException($"the start event of '{windowId}' does not carry a readable maintenance window input: {e.Message}", e);
         }
-        return new Walker(windowId, input, first).Run(events);
+        return new Walker(windowId, input, Prepared(windowId, events), first).Run(events);
+    }
+
+    /// <summary>The worker's policy, validation and schedule as the window recorded them (its PrepareWindow result).</summary>
+    private static PreparedWindow Prepared(string windowId, IReadOnlyList<HistoryEvent> events)
+    {
+        var scheduled = events.FirstOrDefault(e => e.EventType == EventType.ActivityTaskScheduled && e.ActivityTaskScheduledEventAttributes.ActivityType.Name == ActivityNames.PrepareWindow)
+            ?? throw new HistoryFormatException($"'{windowId}' was never prepared by a worker (no {ActivityNames.PrepareWindow} in its history); start a worker and try again.");
+        var completed = events.FirstOrDefault(e => e.EventType == EventType.ActivityTaskCompleted && e.ActivityTaskCompletedEventAttributes.ScheduledEventId == scheduled.EventId)
+            ?? throw new HistoryFormatException($"'{windowId}' is still waiting for a worker to prepare it (its {ActivityNames.PrepareWindow} has not completed); try again shortly.");
+        return Decode<PreparedWindow>(completed.ActivityTaskCompletedEventAttributes.Result)
+            ?? throw new HistoryFormatException($"the {ActivityNames.PrepareWindow} result of '{windowId}' cannot be read.");
     }
 
     private static DateTimeOffset Time(HistoryEvent e) => new(e.EventTime.ToDateTime(), TimeSpan.Zero);
@@ -169,7 +181,7 @@ public static class HistoryParser
     private static string FormatSeconds(TimeSpan span) =>
         span.TotalSeconds >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.#} s") : string.Create(CultureInfo.InvariantCulture, $"{span.TotalMilliseconds:0} ms");
 
-    private sealed class Walker(string windowId, MaintenanceWindowInput input, HistoryEvent startEvent)
+    private sealed class Walker(string windowId, MaintenanceWindowInput input, PreparedWindow prepared, HistoryEvent startEvent)
     {
         private readonly List<TimelineEntry> timeline = [];
         private readonly List<PhaseSpan> phases = [];
@@ -181,7 +193,7 @@ public static class HistoryParser
         private readonly List<VoteEvent> votes = [];
         private readonly List<DateTimeOffset> windowEnds = [input.Plan.Window.End];
         private readonly List<RefusalRecord> unmatchedRefusals = [];
-        private readonly WindowSchedule schedule = ScheduleRules.Derive(input.Plan, input.Policy, Time(startEvent));
+        private readonly WindowSchedule schedule = prepared.Schedule;
         private WindowPhase phase = WindowPhase.Scheduled;
         private int verificationRound;
         private long lastVerificationTask = -1;
@@ -219,6 +231,8 @@ public static class HistoryParser
                 WindowId = windowId,
                 RunId = string.IsNullOrEmpty(started.OriginalExecutionRunId) ? null : started.OriginalExecutionRunId,
                 Input = input,
+                Policy = prepared.Policy,
+                PolicyHash = prepared.PolicyHash,
                 StartedAt = startedAt,
                 StartedBy = scheduledBy,
                 LastEventAt = lastAt,

@@ -218,7 +218,7 @@ public sealed record PostmortemAnalysis
     }
 
     private static string Level(WindowHistory history, string level) =>
-        history.Input.Policy.IncidentLevels.FirstOrDefault(l => string.Equals(l.Level, level, StringComparison.OrdinalIgnoreCase)) is { } found
+        history.Policy.IncidentLevels.FirstOrDefault(l => string.Equals(l.Level, level, StringComparison.OrdinalIgnoreCase)) is { } found
             ? $"{found.Level} ({found.Definition}; respond within {found.ResponseTime}; {found.Escalation})"
             : level;
 

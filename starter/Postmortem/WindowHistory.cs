@@ -16,6 +16,11 @@ public sealed record WindowHistory
 
     public required MaintenanceWindowInput Input { get; init; }
 
+    /// <summary>The worker's policy the window ran under, as recorded in its history.</summary>
+    public required MaintenancePolicy Policy { get; init; }
+
+    public required string PolicyHash { get; init; }
+
     public required DateTimeOffset StartedAt { get; init; }
 
     /// <summary>Client identity that started the workflow (the starter, the UI...).</summary>

@@ -47,4 +47,13 @@ public static class ActivityNames
 
     /// <summary><see cref="SendNotificationInput"/> -> <see cref="SendNotificationResult"/>.</summary>
     public const string SendNotification = "SendNotification";
+
+    /// <summary><see cref="Governance.PrepareWindowInput"/> -> <see cref="Governance.PreparedWindow"/>.</summary>
+    public const string PrepareWindow = "PrepareWindow";
+
+    /// <summary><see cref="Governance.VerifyProofInput"/> -> <see cref="Governance.ProofVerdict"/>.</summary>
+    public const string VerifyProof = "VerifyApprovalProof";
+
+    /// <summary><see cref="Governance.SendApprovalCodesInput"/> -> <see cref="Governance.SendApprovalCodesResult"/>.</summary>
+    public const string SendApprovalCodes = "SendApprovalCodes";
 }

@@ -40,8 +40,13 @@ public sealed record MaintenanceReport
 
     public required IReadOnlyList<VoteRecord> Votes { get; init; }
 
-    /// <summary>Signals and updates that were refused, with the reason (never silently dropped).</summary>
+    /// <summary>The last refused signals and updates, with the reason (never silently dropped); <see cref="RefusalCount"/> counts them all.</summary>
     public required IReadOnlyList<RefusalRecord> Refusals { get; init; }
+
+    public int RefusalCount { get; init; }
+
+    /// <summary>SHA-256 of the worker's policy file the window ran under; null when no worker prepared it.</summary>
+    public string? PolicyHash { get; init; }
 
     public required IReadOnlyList<AcknowledgementRecord> Acknowledgements { get; init; }
 
@@ -58,7 +63,10 @@ public sealed record MaintenanceReport
 
     public required IReadOnlyList<NoticeRecord> Notices { get; init; }
 
+    /// <summary>The last operator actions; <see cref="OperatorActionCount"/> counts them all.</summary>
     public required IReadOnlyList<OperatorAction> OperatorActions { get; init; }
+
+    public int OperatorActionCount { get; init; }
 }
 
 public sealed record PhaseChange(WindowPhase Phase, DateTimeOffset At, string? Note);

@@ -3,14 +3,12 @@ using MaintenanceWorkflows.Workflows.Plans;
 namespace MaintenanceWorkflows.Workflows;
 
 /// <summary>
-/// Start argument of <see cref="MaintenanceWindowWorkflow"/>: the plan and the policy in force when it
-/// was scheduled, so the history records exactly which rules applied.
+/// Start argument of <see cref="MaintenanceWindowWorkflow"/>: the plan only. The policy is the worker's own,
+/// recorded by the window's first activity (a policy a client sends along is ignored).
 /// </summary>
 public sealed record MaintenanceWindowInput
 {
     public required MaintenancePlan Plan { get; init; }
-
-    public required MaintenancePolicy Policy { get; init; }
 
     /// <summary>Who scheduled it (the starter's operator); informational.</summary>
     public string? ScheduledBy { get; init; }

@@ -5,11 +5,14 @@ namespace MaintenanceWorkflows.Workflows;
 
 /// <summary>
 /// Argument of the <c>Approve</c> and <c>Reject</c> signals: one JSON object a person can type into
-/// the Temporal UI's signal dialog, e.g. <c>{"approver": "T-JOSH", "comment": "go"}</c>.
+/// the Temporal UI's signal dialog, e.g. <c>{"approver": "T-JOSH", "code": "k1-ABCD-EFGH-JKLM-NPQR", "comment": "go"}</c>.
 /// </summary>
 public sealed record ApprovalSignal
 {
     public string? Approver { get; init; }
+
+    /// <summary>The approver's proof code for this decision, from the approval email; never recorded.</summary>
+    public string? Code { get; init; }
 
     public string? Comment { get; init; }
 }
@@ -39,6 +42,9 @@ public sealed record ExtendCommand
     public DateTimeOffset? Until { get; init; }
 
     public string? By { get; init; }
+
+    /// <summary>The sender's extension code (extend-1, extend-2... from the approval email); never recorded.</summary>
+    public string? Code { get; init; }
 
     public string? Reason { get; init; }
 }

@@ -39,6 +39,12 @@ public sealed record WindowStatus
     public string? WaitingFor { get; init; }
 
     public RefusalRecord? LastRefusal { get; init; }
+
+    /// <summary>SHA-256 of the worker's policy file the window runs under; null until the worker has prepared the window.</summary>
+    public string? PolicyHash { get; init; }
+
+    /// <summary>Refused signals and updates so far (only the last few are kept in full).</summary>
+    public int RefusalCount { get; init; }
 }
 
 public sealed record Deadline(string What, DateTimeOffset At);

@@ -31,14 +31,14 @@ public sealed class CalendarCommandTests : IDisposable
         var upcoming = await harness.ScheduleAsync(upcomingPlan);
         foreach (var (handle, plan) in new[] { (completed, completedPlan), (held, heldPlan) })
         {
-            await WindowHarness.ApproveAsync(handle);
+            await harness.ApproveAsync(handle);
             await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
         }
 
         // Started the way the Temporal UI would: no memo, no search attributes (the workflow upserts its own).
         var uiPlan = (await harness.PlanAsync("lambda-v40-promotion.yaml")) with { Title = "Window started from the UI" };
         var ui = await harness.Client.StartWorkflowAsync(
-            (MaintenanceWindowWorkflow wf) => wf.RunAsync(new MaintenanceWindowInput { Plan = uiPlan, Policy = harness.Policy }),
+            (MaintenanceWindowWorkflow wf) => wf.RunAsync(new MaintenanceWindowInput { Plan = uiPlan }),
             new WorkflowOptions(MaintenanceWindowInput.WorkflowIdFor(uiPlan.Id), harness.TaskQueue));
         await ui.QueryAsync(wf => wf.Status);
         await ui.CancelAsync();

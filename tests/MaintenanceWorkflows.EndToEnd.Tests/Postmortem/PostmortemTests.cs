@@ -23,7 +23,7 @@ public sealed class PostmortemTests : IDisposable
         await using var harness = await WindowHarness.StartAsync();
         var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
         var handle = await harness.ScheduleAsync(plan);
-        await WindowHarness.ApproveAsync(handle, comment: "ship it");
+        await harness.ApproveAsync(handle, comment: "ship it");
         await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
         var report = await handle.GetResultAsync();
         Assert.Equal(WindowPhase.Completed, report.Outcome);
@@ -65,7 +65,7 @@ public sealed class PostmortemTests : IDisposable
         harness.World.Service.Break("41", VersionFault.BadGateway);
         var plan = await harness.PlanAsync("lambda-v41-promotion.yaml");
         var handle = await harness.ScheduleAsync(plan);
-        await WindowHarness.ApproveAsync(handle);
+        await harness.ApproveAsync(handle);
         await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
         var report = await handle.GetResultAsync();
         Assert.True(report.Outcome == WindowPhase.RolledBack, report.Summary);
@@ -134,7 +134,7 @@ public sealed class PostmortemTests : IDisposable
             harness.World.Service.Break("41", VersionFault.BadGateway);
             var plan = await harness.PlanAsync("lambda-v41-promotion.yaml");
             var handle = await harness.ScheduleAsync(plan);
-            await WindowHarness.ApproveAsync(handle);
+            await harness.ApproveAsync(handle);
             await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
             await handle.GetResultAsync();
             windowId = handle.Id;
@@ -162,8 +162,8 @@ public sealed class PostmortemTests : IDisposable
         var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
         var handle = await harness.ScheduleAsync(plan);
         // The requester approving their own window is refused by the window; T-JOSH's vote counts.
-        await WindowHarness.ApproveAsync(handle, approver: plan.Requester, comment: "my own");
-        await WindowHarness.ApproveAsync(handle, comment: "gate ok");
+        await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = plan.Requester, Comment = "my own" }]);
+        await harness.ApproveAsync(handle, comment: "gate ok");
         await handle.QueryAsync(wf => wf.Status);
         await harness.WaitForIdleActivitiesAsync(handle);
 

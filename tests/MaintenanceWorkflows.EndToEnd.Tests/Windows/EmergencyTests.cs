@@ -43,7 +43,7 @@ public sealed class EmergencyTests
         var plan = await harness.PlanAsync("emergency-proxy-fix.yaml");
         var handle = await harness.ScheduleAsync(plan);
         await WindowHarness.AcknowledgeChecklistAsync(handle, plan, by: "sre-oncall");
-        await WindowHarness.ApproveAsync(handle, approver: "ops-lead", comment: "retroactive approval for INC");
+        await harness.ApproveAsync(handle, approver: "ops-lead", comment: "retroactive approval for INC");
 
         var report = await handle.GetResultAsync();
 

@@ -1,6 +1,7 @@
 using MaintenanceWorkflows.DevServer;
 using MaintenanceWorkflows.DevServer.Testing;
 using MaintenanceWorkflows.Sandbox;
+using MaintenanceWorkflows.Sandbox.Email;
 using MaintenanceWorkflows.Starter.Commands;
 using MaintenanceWorkflows.Starter.Demo;
 using MaintenanceWorkflows.Workflows;
@@ -33,6 +34,23 @@ public sealed class WindowHarness : IAsyncDisposable
 
     public string TaskQueue { get; } = $"windows-{Guid.NewGuid():N}";
 
+    /// <summary>The worker's approval key in this test (random per harness); tests scan histories for it.</summary>
+    public string SigningKey { get; } = InProcessWorker.RandomSigningKey();
+
+    public static string PolicyPath => Repo.Path("examples", "policy.yaml");
+
+    /// <summary>
+    /// A policy file for the worker made from the example by text edits (the worker reads its policy from a file,
+    /// like a deployed one); pass it as <c>Policy:Path</c> to <see cref="StartAsync"/>.
+    /// </summary>
+    public static string PolicyVariant(Func<string, string> edit)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"policy-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, edit(File.ReadAllText(PolicyPath)));
+        return path;
+    }
+
     public ITemporalClient Client => Env.Client;
 
     /// <summary>Worker configuration added to the sandbox's, e.g. allow-listed runbook commands.</summary>
@@ -42,7 +60,8 @@ public sealed class WindowHarness : IAsyncDisposable
     {
         var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true });
         var world = await SandboxWorld.StartAsync();
-        var harness = new WindowHarness(env, world, PlanYaml.LoadPolicyFile(Repo.Path("examples", "policy.yaml")));
+        var policyPath = extraConfiguration?.GetValueOrDefault("Policy:Path") ?? PolicyPath;
+        var harness = new WindowHarness(env, world, PlanYaml.LoadPolicyFile(policyPath));
         foreach (var (key, value) in extraConfiguration ?? new Dictionary<string, string?>())
         {
             harness.ExtraConfiguration[key] = value;
@@ -53,7 +72,7 @@ public sealed class WindowHarness : IAsyncDisposable
 
     public async Task StartWorkerAsync()
     {
-        var configuration = InProcessWorker.SandboxConfiguration(World, Env.Server.Target, TaskQueue);
+        var configuration = InProcessWorker.SandboxConfiguration(World, Env.Server.Target, TaskQueue, PolicyPath, SigningKey);
         foreach (var (key, value) in ExtraConfiguration)
         {
             configuration[key] = value;
@@ -88,8 +107,38 @@ public sealed class WindowHarness : IAsyncDisposable
         return plan with { Window = plan.Window with { Start = start, End = start + plan.Window.Duration } };
     }
 
-    public Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> ScheduleAsync(MaintenancePlan plan, MaintenancePolicy? policy = null) =>
-        ScheduleCommand.StartAsync(Client, TaskQueue, plan, policy ?? Policy, "end-to-end test");
+    /// <summary>Schedules the plan and returns once the worker has prepared the window (its policy is recorded).</summary>
+    public async Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> ScheduleAsync(MaintenancePlan plan)
+    {
+        var handle = await ScheduleCommand.StartAsync(Client, TaskQueue, plan, "end-to-end test");
+        await WaitForAsync(handle, s => s.PolicyHash is not null);
+        return handle;
+    }
+
+    /// <summary>
+    /// Polls the window's Status (30 s at most) until <paramref name="until"/> holds: signals whose handlers ask the
+    /// worker (proof checks) take effect a moment after they are sent. Returns the status that satisfied it.
+    /// </summary>
+    public static async Task<WindowStatus> WaitForAsync(WorkflowHandle handle, Func<WindowStatus, bool> until)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        ArgumentNullException.ThrowIfNull(until);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var status = await handle.QueryAsync<WindowStatus>(WindowHandlers.Status, []);
+            if (until(status))
+            {
+                return status;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{handle.Id}: the window's status did not reach the expected state within 30 s (phase {status.Phase}, {status.RefusalCount} refusal(s), last: {status.LastRefusal?.Reason})");
+            }
+            // A poll interval, not a timing assumption: the loop ends on the observed state.
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+    }
 
     /// <summary>Acknowledges every manual checklist item, as the operators on the window would.</summary>
     public static async Task AcknowledgeChecklistAsync(WorkflowHandle handle, MaintenancePlan plan, string by = "ops-lead")
@@ -101,8 +150,26 @@ public sealed class WindowHarness : IAsyncDisposable
         }
     }
 
-    public static Task ApproveAsync(WorkflowHandle handle, string approver = "T-JOSH", string? comment = "approved in test") =>
-        handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = approver, Comment = comment }]);
+    /// <summary>Approves as the approver would: with the approve code from the email the worker sent to their own address.</summary>
+    public async Task ApproveAsync(WorkflowHandle handle, string approver = "T-JOSH", string? comment = "approved in test")
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        var code = await CodeAsync(handle.Id, approver, "approve");
+        var before = await handle.QueryAsync<WindowStatus>(WindowHandlers.Status, []);
+        await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = approver, Code = code, Comment = comment }]);
+        await WaitForAsync(handle, s => s.Approvals.ApprovedBy.Contains(approver, StringComparer.OrdinalIgnoreCase) || s.RefusalCount > before.RefusalCount || s.Phase.IsFinal());
+    }
+
+    /// <summary>The emails the sandbox SES received for this window, addressed to one person.</summary>
+    public IReadOnlyList<LocalEmail> MailTo(string windowId, string address) =>
+        World.Ses.Sent.Where(m => m.To.Contains(address, StringComparer.OrdinalIgnoreCase) && m.Subject.Contains(windowId, StringComparison.Ordinal)).ToList();
+
+    /// <summary>The person's code for a purpose (approve, reject, extend-1), from the email the worker sent to their policy address.</summary>
+    public Task<string> CodeAsync(string windowId, string person, string purpose) =>
+        ApprovalEmail.WaitForCodeAsync(World.Ses, windowId, AddressOf(person), purpose, TimeSpan.FromSeconds(30));
+
+    public string AddressOf(string person) =>
+        Policy.Approvals.Approvers.Concat(Policy.Approvals.Operators).First(a => string.Equals(a.Id, person, StringComparison.OrdinalIgnoreCase)).Email!;
 
     /// <summary>
     /// Waits (30 s at most) until the window has no activity in flight: its history then tells everything up to

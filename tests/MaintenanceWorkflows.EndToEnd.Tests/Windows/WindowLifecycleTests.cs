@@ -16,7 +16,7 @@ public sealed class WindowLifecycleTests
         await using var harness = await WindowHarness.StartAsync();
         var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
         var handle = await harness.ScheduleAsync(plan);
-        await WindowHarness.ApproveAsync(handle);
+        await harness.ApproveAsync(handle);
         await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
 
         var report = await handle.GetResultAsync();
@@ -77,7 +77,7 @@ public sealed class WindowLifecycleTests
         };
         plan = plan with { Steps = [cdn, .. plan.Steps] };
         var handle = await harness.ScheduleAsync(plan);
-        await WindowHarness.ApproveAsync(handle);
+        await harness.ApproveAsync(handle);
         await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
 
         var report = await handle.GetResultAsync();
@@ -104,7 +104,7 @@ public sealed class WindowLifecycleTests
         harness.World.Service.Break("41", VersionFault.BadGateway);
         var plan = await harness.PlanAsync("lambda-v41-promotion.yaml");
         var handle = await harness.ScheduleAsync(plan);
-        await WindowHarness.ApproveAsync(handle);
+        await harness.ApproveAsync(handle);
         await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
 
         var report = await handle.GetResultAsync();

@@ -87,6 +87,17 @@ public enum OverrunAction
     Notify,
 }
 
+/// <summary>What an approval or steering signal must carry to count.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ProofMode>))]
+public enum ProofMode
+{
+    /// <summary>A code the worker derived for this window, run, person and decision, mailed only to that person.</summary>
+    Code,
+
+    /// <summary>The name alone counts; only when the policy says so explicitly for a type (the worker warns at start).</summary>
+    None,
+}
+
 internal static class WeekdayExtensions
 {
     public static NodaTime.IsoDayOfWeek ToIso(this Weekday day) => (NodaTime.IsoDayOfWeek)((int)day + 1);

@@ -131,6 +131,9 @@ public sealed record TypeApprovalRule
 
     /// <summary>Escalate when approvals are still missing this long after the request.</summary>
     public TimeSpan? EscalateAfter { get; init; }
+
+    /// <summary>What a vote must carry; <see cref="ProofMode.Code"/> unless the policy turns it off for this type.</summary>
+    public ProofMode Proof { get; init; } = ProofMode.Code;
 }
 
 public sealed record ChannelDefinition
@@ -157,6 +160,12 @@ public sealed record Approver
 public sealed record ApprovalPolicy
 {
     public IReadOnlyList<Approver> Approvers { get; init; } = [];
+
+    /// <summary>
+    /// People who may steer a running window (abort, pause, resume, extend, acknowledge) besides the
+    /// approvers; a steering signal from any other name is refused.
+    /// </summary>
+    public IReadOnlyList<Approver> Operators { get; init; } = [];
 
     /// <summary>Seed practice: nobody approves their own window.</summary>
     public bool RequesterMayApprove { get; init; }

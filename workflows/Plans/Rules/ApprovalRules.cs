@@ -17,7 +17,15 @@ public sealed record ApprovalVote
 
     public string? Comment { get; init; }
 
+    /// <summary>Proof code sent with the vote (update input only); the recorded vote never keeps it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Code { get; init; }
+
+    /// <summary>When the vote arrived (the signal's history time), which is what deadlines judge.</summary>
     public DateTimeOffset? At { get; init; }
+
+    /// <summary>How the proof was judged, e.g. "proof ok (key k1)" or "proof: none (policy)".</summary>
+    public string? Proof { get; init; }
 }
 
 /// <summary>Verdict on a proposed vote; <see cref="Code"/> and <see cref="Reason"/> are set when it is refused.</summary>

@@ -159,7 +159,7 @@ internal static class PolicyMapper
         var cadence = m.Optional("requiresCadence", s.Bool);
         var reminders = m.Values("reminders", s.Duration);
         var maxDuration = m.Optional("maxDuration", s.Duration);
-        var approval = m.RequiredRef("approval", "required, approvers, deadlineBeforeStart, escalateAfter", (n, p) => ReadTypeApproval(s, n, p));
+        var approval = m.RequiredRef("approval", "required, approvers, deadlineBeforeStart, escalateAfter, proof", (n, p) => ReadTypeApproval(s, n, p));
         m.Finish();
         return notice is null || approval is null
             ? null
@@ -179,10 +179,19 @@ internal static class PolicyMapper
         var before = m.Optional("deadlineBeforeStart", s.Duration);
         var after = m.Optional("deadlineAfterRequest", s.Duration);
         var escalate = m.Optional("escalateAfter", s.Duration);
+        var proof = m.Optional("proof", s.Enum<ProofMode>);
         m.Finish();
         return required is null
             ? null
-            : new TypeApprovalRule { Required = required.Value, Approvers = approvers, DeadlineBeforeStart = before, DeadlineAfterRequest = after, EscalateAfter = escalate };
+            : new TypeApprovalRule
+            {
+                Required = required.Value,
+                Approvers = approvers,
+                DeadlineBeforeStart = before,
+                DeadlineAfterRequest = after,
+                EscalateAfter = escalate,
+                Proof = proof ?? ProofMode.Code,
+            };
     }
 
     private static ChannelDefinition? ReadChannel(YamlSource s, YamlNode node, string path)
@@ -211,6 +220,7 @@ internal static class PolicyMapper
         var result = new ApprovalPolicy
         {
             Approvers = m.List("approvers", (n, p) => ReadApprover(s, n, p)),
+            Operators = m.List("operators", (n, p) => ReadApprover(s, n, p)),
             RequesterMayApprove = m.Optional("requesterMayApprove", s.Bool) ?? false,
             Gates = m.List("gates", (n, p) => ReadGate(s, n, p)),
             Channels = m.Strings("channels"),

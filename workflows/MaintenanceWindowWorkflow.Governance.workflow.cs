@@ -1,0 +1,199 @@
+using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Governance;
+using MaintenanceWorkflows.Workflows.Plans;
+using Temporalio.Common;
+using Temporalio.Workflows;
+
+namespace MaintenanceWorkflows.Workflows;
+
+/// <summary>
+/// Governance: the worker's policy recorded once, proof codes checked by the worker, who may steer, and
+/// bounds on what people can make the window keep. Whoever can reach Temporal can send any signal; none of
+/// that alone approves, extends or weakens a window.
+/// </summary>
+public partial class MaintenanceWindowWorkflow
+{
+    public const string RefusedProofMissing = "proof.missing";
+    public const string RefusedProofInvalid = "proof.invalid";
+    public const string RefusedTooLong = "payload.too-long";
+    public const string RefusedUnknownPerson = "steer.unknown-person";
+    public const string RefusedExtendLimit = "extend.limit";
+    public const string RefusedNotWaiting = "ack.not-waiting";
+
+    /// <summary>Longest approver/operator id, item id or proof code a payload may carry.</summary>
+    public const int MaxIdLength = 64;
+
+    /// <summary>Longest comment, reason or note a payload may carry.</summary>
+    public const int MaxTextLength = 1000;
+
+    /// <summary>Refusals and operator actions kept in full (the rest are counted): a flood cannot grow the state or the report.</summary>
+    public const int KeepLast = 20;
+
+    private readonly Dictionary<string, int> signalsReceived = new(StringComparer.Ordinal);
+    private PreparedWindow? prepared;
+
+    // The worker's policy and the schedule derived from it; set by PrepareAsync before anything but Status reads them.
+    private MaintenancePolicy policy = null!;
+    private WindowSchedule schedule = null!;
+
+    // True while an emergency that ran before its approval still takes votes, until its approval deadline.
+    private bool awaitingLateApproval;
+
+    private bool ProofRequired => prepared?.ProofRequired ?? true;
+
+    /// <summary>
+    /// Asks the worker for its policy, the plan's violations and the schedule, once; the result is recorded, so
+    /// replay and later deploys read it back instead of recomputing it.
+    /// </summary>
+    private async Task PrepareAsync(DateTimeOffset scheduledAt)
+    {
+        var result = await Workflow.ExecuteActivityAsync<PreparedWindow>(
+            ActivityNames.PrepareWindow,
+            [new PrepareWindowInput(WindowId, plan, scheduledAt)],
+            new ActivityOptions
+            {
+                StartToCloseTimeout = TimeSpan.FromMinutes(1),
+                // Only a worker without a usable policy fails this, and it refuses to start; keep asking until one can.
+                RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromMinutes(1) },
+                CancellationToken = Never,
+                Summary = "prepare: the worker's policy, plan validation and schedule",
+            });
+        policy = result.Policy;
+        schedule = result.Schedule;
+        progress.WindowEnd = schedule.WindowEnd;
+        prepared = result;
+    }
+
+    /// <summary>Handlers wait for the worker's policy before judging anything (a moment after the start).</summary>
+    private Task PreparedAsync() => prepared is null ? Workflow.WaitConditionAsync(() => prepared is not null, Never) : Task.CompletedTask;
+
+    /// <summary>Mails each approver (and operator) their own codes; people who already voted get none.</summary>
+    private async Task SendCodesAsync(string occasion)
+    {
+        if (!ProofRequired || prepared is null)
+        {
+            return;
+        }
+        var voted = ledger.Votes.Select(v => v.Vote.Approver).ToList();
+        var grants = schedule.EligibleApprovers
+            .Where(a => !voted.Contains(a, StringComparer.OrdinalIgnoreCase))
+            .Select(a => new CodeGrant(a, [ProofPurposes.Approve, ProofPurposes.Reject], schedule.ApprovalDeadline))
+            .ToList();
+        if (occasion == "request" && schedule.Overrun.MaxExtensions > 0)
+        {
+            // Extension codes go out once, in their own email, to everyone who may steer; each is bound to the extension's number.
+            var extend = Enumerable.Range(1, schedule.Overrun.MaxExtensions).Select(ProofPurposes.Extend).ToList();
+            grants.AddRange(Steerers().Select(p => new CodeGrant(p, extend, LatestEnd)));
+        }
+        if (grants.Count == 0)
+        {
+            return;
+        }
+        var result = await Workflow.ExecuteActivityAsync<SendApprovalCodesResult>(
+            ActivityNames.SendApprovalCodes,
+            [new SendApprovalCodesInput(WindowId, CodeRunId, occasion, plan.Title, plan.Requester, schedule.WindowStart, grants)],
+            new ActivityOptions
+            {
+                StartToCloseTimeout = TimeSpan.FromMinutes(2),
+                HeartbeatTimeout = TimeSpan.FromMinutes(1),
+                RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(5), MaximumInterval = TimeSpan.FromMinutes(1), MaximumAttempts = 10 },
+                CancellationToken = Never,
+                Summary = $"approval codes ({occasion})",
+            });
+        ledger.Notices.Add(new NoticeRecord { Kind = NoticeKind.ApprovalRequest, At = Now, Deliveries = result.Deliveries });
+    }
+
+    /// <summary>Codes are bound to the window's first run, so a continue-as-new keeps them valid and a new window of the same id does not.</summary>
+    private static string CodeRunId => Workflow.Info.FirstExecutionRunId;
+
+    /// <summary>The latest end extensions can reach: the planned end plus every extension the policy allows.</summary>
+    private DateTimeOffset LatestEnd => schedule.WindowEnd + (schedule.Overrun.Extension * schedule.Overrun.MaxExtensions);
+
+    /// <summary>Everyone the policy lets steer a window: its approvers and operators.</summary>
+    private IEnumerable<string> Steerers() =>
+        policy.Approvals.Approvers.Select(a => a.Id).Concat(prepared?.Operators ?? []).Distinct(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The canonical id of a person the policy knows, or null.</summary>
+    private string? KnownPerson(string? name) =>
+        name is null || prepared is null ? null : Steerers().FirstOrDefault(p => ScheduleRules.SameId(p, name));
+
+    /// <summary>Counts the signal before anything else, so its ordinal matches its place among the history's signal events.</summary>
+    private SignalRef CountSignal(string name)
+    {
+        signalsReceived[name] = signalsReceived.GetValueOrDefault(name) + 1;
+        return new SignalRef(name, signalsReceived[name]);
+    }
+
+    /// <summary>The worker checks the code (only it holds the key); the verdict and the signal's arrival time are recorded, the code is not kept.</summary>
+    private Task<ProofVerdict> VerifyAsync(string person, string purpose, string code, DateTimeOffset expires, SignalRef? signal) =>
+        Workflow.ExecuteActivityAsync<ProofVerdict>(
+            ActivityNames.VerifyProof,
+            [new VerifyProofInput(WindowId, CodeRunId, person, purpose, code, expires, signal, Now)],
+            new ActivityOptions
+            {
+                StartToCloseTimeout = TimeSpan.FromSeconds(30),
+                RetryPolicy = new RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30) },
+                CancellationToken = Never,
+                Summary = $"verify {purpose} proof of {person}",
+            });
+
+    /// <summary>The first field over its cap, as a refusal naming the field and the limit; null when all fit.</summary>
+    private static Refusal? TooLong(params (string Field, string? Value, int Limit)[] fields)
+    {
+        foreach (var (field, value, limit) in fields)
+        {
+            if (value is not null && value.Length > limit)
+            {
+                return new Refusal(RefusedTooLong, $"'{field}' is {value.Length} characters; the limit is {limit}. Send it shorter.");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A name as far as it may be kept: at most <see cref="MaxIdLength"/> characters, the rest marked as cut.</summary>
+    private static string? Bounded(string? text) =>
+        text is null || text.Length <= MaxIdLength ? text : $"{text[..MaxIdLength]}…({text.Length} chars)";
+
+    private void RecordOperatorAction(OperatorAction action)
+    {
+        ledger.OperatorActionCount++;
+        ledger.OperatorActions.Add(action);
+        if (ledger.OperatorActions.Count > KeepLast)
+        {
+            ledger.OperatorActions.RemoveAt(0);
+        }
+    }
+
+    private void KeepRefusal(RefusalRecord refusal)
+    {
+        ledger.RefusalCount++;
+        ledger.Refusals.Add(refusal);
+        if (ledger.Refusals.Count > KeepLast)
+        {
+            ledger.Refusals.RemoveAt(0);
+        }
+    }
+
+    /// <summary>
+    /// Extensions are bounded by the policy (count and how far), never reach into a freeze or a blackout, and
+    /// each accepted one sends one notice; refused ones send nothing.
+    /// </summary>
+    private Refusal? ExtensionRefusal(DateTimeOffset until)
+    {
+        if (progress.ExtensionsUsed >= schedule.Overrun.MaxExtensions)
+        {
+            return new Refusal(RefusedExtendLimit, $"the policy allows {schedule.Overrun.MaxExtensions} extension(s) and {progress.ExtensionsUsed} were used.");
+        }
+        if (until > LatestEnd)
+        {
+            return new Refusal(
+                RefusedExtendLimit,
+                $"'until' {ZoneMath.FormatUtc(until)} is past the latest end the policy allows, {ZoneMath.FormatUtc(LatestEnd)} " +
+                $"({schedule.Overrun.MaxExtensions} x {Format(schedule.Overrun.Extension)} after the planned end).");
+        }
+        var conflict = CalendarRules.Conflicts(plan, policy, progress.WindowEnd, until).FirstOrDefault();
+        return conflict is null
+            ? null
+            : new Refusal(RefusedExtendLimit, $"extending to {ZoneMath.FormatUtc(until)} would overlap {conflict.Kind} '{conflict.Id}' ({conflict.Description}) from {ZoneMath.FormatUtc(conflict.Start)}.");
+    }
+}
