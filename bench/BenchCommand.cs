@@ -9,6 +9,7 @@ public static class BenchCommand
         ["activities"] = (ActivitiesBench.Help, ActivitiesBench.RunAsync),
         ["postmortem"] = (PostmortemBench.Help, PostmortemBench.RunAsync),
         ["windows"] = (WindowsBench.Help, WindowsBench.RunAsync),
+        ["sleeping"] = (SleepingBench.Help, SleepingBench.RunAsync),
         ["hardening"] = (HardeningBench.Help, HardeningBench.RunAsync),
     };
 
