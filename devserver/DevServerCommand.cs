@@ -126,7 +126,7 @@ public static class DevServerCommand
                     options = options with { TimeSkipping = true };
                     break;
                 case "--ui-port":
-                    uiPort = ParsePort(Value());
+                    uiPort = ParseUiPort(Value());
                     break;
                 case "--headless":
                     headless = true;
@@ -156,6 +156,11 @@ public static class DevServerCommand
         var ui = headless || uiPort == 0 ? null : uiPort ?? (testServerConvention ? null : DefaultUiPort);
         return (options with { Namespaces = namespaces, UiPort = ui }, logLevel);
     }
+
+    private static int ParseUiPort(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
+            ? port
+            : throw new ArgumentException($"--ui-port '{value}' is not a number from 0 (no UI) to 65535");
 
     private static int ParsePort(string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
