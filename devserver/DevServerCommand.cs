@@ -176,7 +176,7 @@ public static class DevServerCommand
                     options = options with { TimeSkipping = true };
                     break;
                 case "--ui-port":
-                    uiPort = ParsePort(Value());
+                    uiPort = ParseUiPort(Value());
                     break;
                 case "--headless":
                     headless = true;
@@ -232,6 +232,11 @@ public static class DevServerCommand
             : throw new ArgumentException(
                 $"--search-attribute {name}: type '{typeName}' is not one of Text, Keyword, Int, Double, Bool, Datetime, KeywordList");
     }
+
+    private static int ParseUiPort(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
+            ? port
+            : throw new ArgumentException($"--ui-port '{value}' is not a number from 0 (no UI) to 65535");
 
     private static int ParsePort(string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
