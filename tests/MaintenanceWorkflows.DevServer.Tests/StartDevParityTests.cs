@@ -80,7 +80,7 @@ public sealed class StartDevParityTests
         var database = Path.Combine(Path.GetTempPath(), $"devserver-startlocal-{Guid.NewGuid():N}.db");
         try
         {
-            await using var env = await WorkflowEnvironment.StartLocalAsync(new()
+            await using var env = await SdkStartedServer.StartAsync(() => WorkflowEnvironment.StartLocalAsync(new()
             {
                 DevServerOptions = new()
                 {
@@ -89,7 +89,7 @@ public sealed class StartDevParityTests
                     ExtraArgs = ["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=50"],
                 },
                 SearchAttributes = [region],
-            });
+            }));
             Assert.False(env.SupportsTimeSkipping);
             var queue = Unique.Queue("start-local");
             using var worker = new TemporalWorker(

@@ -29,7 +29,7 @@ public sealed class TimeSkippingTests
     public async Task Timer24Hours_SdkTimeSkippingEnvironmentWithDevServerExecutable_WorkflowTimeAdvancesADay()
     {
         var exe = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "MaintenanceWorkflows.DevServer.exe" : "MaintenanceWorkflows.DevServer");
-        await using var env = await WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = exe } });
+        await using var env = await SdkStartedServer.StartAsync(() => WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = exe } }));
         Assert.True(env.SupportsTimeSkipping);
         var result = await RunSleepAsync(env, TimeSpan.FromHours(24));
         Assert.True(result.After - result.Before >= TimeSpan.FromHours(24));
@@ -118,7 +118,7 @@ public sealed class TimeSkippingTests
     [Fact]
     public async Task SdkDelayAsync_TwoHoursWhileATwoDayTimerWaits_StopsAtTwoHours()
     {
-        await using var env = await WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = DevServerExecutable } });
+        await using var env = await SdkStartedServer.StartAsync(() => WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = DevServerExecutable } }));
         var queue = Unique.Queue("manual-skip");
         using var worker = new TemporalWorker(env.Client, new TemporalWorkerOptions(queue).AddWorkflow<TwoDaySleepWorkflow>());
         await worker.ExecuteAsync(async () =>
@@ -143,7 +143,7 @@ public sealed class TimeSkippingTests
     [Fact]
     public async Task SdkDelayAsync_InsideAnActivityPastItsHeartbeatTimeout_ActivityTimesOut()
     {
-        await using var env = await WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = DevServerExecutable } });
+        await using var env = await SdkStartedServer.StartAsync(() => WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = DevServerExecutable } }));
         var queue = Unique.Queue("heartbeat-miss");
         using var worker = new TemporalWorker(
             env.Client,
