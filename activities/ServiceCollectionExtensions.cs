@@ -64,8 +64,10 @@ public static class ServiceCollectionExtensions
         services.AddOptions<FreezeSourcesOptions>().Bind(configuration.GetSection(FreezeSourcesOptions.Section)).Validate(
             sources => sources.All(s => s.Value.Url is { IsAbsoluteUri: true } && !string.IsNullOrWhiteSpace(s.Value.ActivePath)),
             "Every FreezeSources:<name> needs an absolute Url and an ActivePath (dotted JSON path of the freeze flag).").ValidateOnStart();
+        // Its URLs may carry a freeze source's ?token=, which the factory's request logging would print.
         services.AddHttpClient(HttpCheckActivities.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            .ConfigurePrimaryHttpMessageHandler(NoRedirects)
+            .RemoveAllLoggers();
         services.TryAddSingleton<HttpTargets>();
         services.TryAddScoped<HttpCheckActivities>();
 
@@ -104,6 +106,7 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<NotificationActivities>();
         services.TryAddScoped<CheckBatchActivities>();
 
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISecretValues>(new ConfigurationSecrets(configuration.GetSection(ApprovalOptions.Section), nameof(ApprovalOptions.SigningKey), nameof(ApprovalOptions.PreviousKeys))));
         services.TryAddSingleton<SecretRedactor>();
         services.TryAddSingleton<RedactingInterceptor>();
 
@@ -114,6 +117,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<ApprovalOptions>().Bind(configuration.GetSection(ApprovalOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>());
         services.TryAddSingleton<ApprovalProofs>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISecretValues, ApprovalKeySecrets>());
         services.TryAddScoped<GovernanceActivities>();
         return services;
     }

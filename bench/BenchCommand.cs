@@ -9,6 +9,8 @@ public static class BenchCommand
         ["activities"] = (ActivitiesBench.Help, ActivitiesBench.RunAsync),
         ["postmortem"] = (PostmortemBench.Help, PostmortemBench.RunAsync),
         ["windows"] = (WindowsBench.Help, WindowsBench.RunAsync),
+        ["sleeping"] = (SleepingBench.Help, SleepingBench.RunAsync),
+        ["hardening"] = (HardeningBench.Help, HardeningBench.RunAsync),
     };
 
     public static async Task<int> RunAsync(string[] args)

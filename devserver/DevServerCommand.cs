@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Temporalio.Api.Enums.V1;
 
 namespace MaintenanceWorkflows.DevServer;
 
@@ -12,10 +13,17 @@ namespace MaintenanceWorkflows.DevServer;
 public static class DevServerCommand
 {
     public const string Usage =
-        "usage: devserver [--port N] [--host ADDRESS] [--namespace NAME]... [--db FILE] [--time-skipping] [--log-level LEVEL]\n" +
-        "                 [--ui-port N | --headless]\n" +
+        "usage: devserver [server start-dev] [--port N] [--ip ADDRESS] [--namespace NAME]... [--db-filename FILE]\n" +
+        "                 [--time-skipping] [--log-level debug|info|warn|error|never] [--log-format pretty|json]\n" +
+        "                 [--dynamic-config-value KEY=VALUE]... [--search-attribute NAME=TYPE]... [--ui-port N | --headless]\n" +
         "       devserver PORT [...]   (Temporal test-server convention: time skipping on)\n" +
-        "--db FILE: keep all state in a SQLite file (created if missing); a restarted server carries on from it.\n" +
+        "The flags are those of `temporal server start-dev`, so the SDK's WorkflowEnvironment.StartLocalAsync can start\n" +
+        "this program through DevServerOptions.ExistingPath (--host and --db are accepted as aliases).\n" +
+        "--db-filename FILE: keep all state in a SQLite file (created 0600 if missing); a restarted server carries on from it.\n" +
+        "--dynamic-config-value: Temporal's limits, e.g. limit.blobSize.error=2097152, limit.historyCount.suggestContinueAsNew=4096;\n" +
+        "unsupported keys are refused with the list of supported ones.\n" +
+        "--search-attribute NAME=TYPE: register a custom search attribute in every namespace\n" +
+        "(TYPE: Text, Keyword, Int, Double, Bool, Datetime, KeywordList).\n" +
         "--time-skipping: virtual time that starts locked, like Temporal's test server; clients unlock it with\n" +
         "the TestService RPCs (the SDK's time-skipping environment does so while awaiting results).\n" +
         "--ui-port N: the Temporal web UI and its /api/v1 API on http://localhost:N (default 8233); --ui-port 0 or\n" +
@@ -43,7 +51,18 @@ public static class DevServerCommand
             await Console.Error.WriteLineAsync($"error: {ex.Message}\n{Usage}");
             return 2;
         }
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel));
+        using var loggerFactory = LoggerFactory.Create(b =>
+        {
+            if (options.LogFormat == "json")
+            {
+                b.AddJsonConsole();
+            }
+            else
+            {
+                b.AddSimpleConsole(o => o.SingleLine = true);
+            }
+            b.SetMinimumLevel(logLevel);
+        });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -84,6 +103,13 @@ public static class DevServerCommand
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return 1;
         }
+#pragma warning disable CA1031 // Anything else still ends in one line, never a stack trace.
+        catch (Exception ex) when (TemporalDevServer.IsAddressInUse(ex) || ex is IOException or UnauthorizedAccessException)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
         finally
         {
             Console.CancelKeyPress -= onCancel;
@@ -100,7 +126,10 @@ public static class DevServerCommand
         int? uiPort = null;
         var headless = false;
         var testServerConvention = false;
-        for (var i = 0; i < args.Count; i++)
+        var searchAttributes = new Dictionary<string, IndexedValueType>(StringComparer.Ordinal);
+        // `temporal server start-dev ...` as the SDK runs it: the subcommand words come first.
+        var first = args.Count >= 2 && args[0] == "server" && args[1] == "start-dev" ? 2 : 0;
+        for (var i = first; i < args.Count; i++)
         {
             var arg = args[i];
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value");
@@ -119,7 +148,28 @@ public static class DevServerCommand
                     namespaces.Add(Value());
                     break;
                 case "--db":
+                case "--db-filename":
+                case "-f":
                     options = options with { DatabasePath = Value() };
+                    break;
+                case "--dynamic-config-value":
+                    options = options with { Limits = options.Limits.WithDynamicConfig(Value()) };
+                    break;
+                case "--search-attribute":
+                    var (name, type) = ParseSearchAttribute(Value());
+                    if (!searchAttributes.TryAdd(name, type) && searchAttributes[name] != type)
+                    {
+                        throw new ArgumentException($"--search-attribute {name} is given twice with different types");
+                    }
+                    break;
+                case "--log-format":
+                    var format = Value();
+                    options = options with
+                    {
+                        LogFormat = format is "pretty" or "text" or "json"
+                            ? format
+                            : throw new ArgumentException($"--log-format '{format}' is not one of pretty, text, json"),
+                    };
                     break;
                 case "--time-skipping":
                 case "--enable-time-skipping":
@@ -132,10 +182,7 @@ public static class DevServerCommand
                     headless = true;
                     break;
                 case "--log-level":
-                    var level = Value();
-                    logLevel = Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed)
-                        ? parsed
-                        : throw new ArgumentException($"--log-level '{level}' is not one of {string.Join(", ", Enum.GetNames<LogLevel>())}");
+                    logLevel = ParseLogLevel(Value());
                     break;
                 default:
                     if (i == 0 && int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out _))
@@ -154,7 +201,36 @@ public static class DevServerCommand
         // Standalone, the UI is on at 8233 like `temporal server start-dev`; a test harness starting the
         // server by the bare-port convention gets no UI unless it asks.
         var ui = headless || uiPort == 0 ? null : uiPort ?? (testServerConvention ? null : DefaultUiPort);
-        return (options with { Namespaces = namespaces, UiPort = ui }, logLevel);
+        return (options with { Namespaces = namespaces, UiPort = ui, SearchAttributes = searchAttributes }, logLevel);
+    }
+
+    /// <summary>Temporal CLI level names (debug, info, warn, error, never) and .NET's (Warning, None, ...).</summary>
+    private static LogLevel ParseLogLevel(string level) => level.ToLowerInvariant() switch
+    {
+        "debug" => LogLevel.Debug,
+        "info" => LogLevel.Information,
+        "warn" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        "never" => LogLevel.None,
+        _ => Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed)
+            ? parsed
+            : throw new ArgumentException($"--log-level '{level}' is not one of debug, info, warn, error, never"),
+    };
+
+    private static (string Name, IndexedValueType Type) ParseSearchAttribute(string value)
+    {
+        var equals = value.IndexOf('=', StringComparison.Ordinal);
+        var name = equals > 0 ? value[..equals].Trim() : string.Empty;
+        var typeName = equals > 0 ? value[(equals + 1)..].Trim() : string.Empty;
+        if (name.Length == 0 || typeName.Length == 0)
+        {
+            throw new ArgumentException($"--search-attribute '{value}' is not NAME=TYPE (e.g. CustomerId=Keyword)");
+        }
+        return Enum.TryParse<IndexedValueType>(typeName, ignoreCase: true, out var type) && type != IndexedValueType.Unspecified &&
+            Enum.IsDefined(type) && !int.TryParse(typeName, CultureInfo.InvariantCulture, out _)
+            ? (name, type)
+            : throw new ArgumentException(
+                $"--search-attribute {name}: type '{typeName}' is not one of Text, Keyword, Int, Double, Bool, Datetime, KeywordList");
     }
 
     private static int ParseUiPort(string value) =>

@@ -33,6 +33,13 @@ public sealed record DevServerOptions
     /// </summary>
     public string? DatabasePath { get; init; }
 
+    /// <summary>Custom search attributes registered in every namespace at start (kept if the database already has them).</summary>
+    public IReadOnlyDictionary<string, Temporalio.Api.Enums.V1.IndexedValueType> SearchAttributes { get; init; } =
+        new Dictionary<string, Temporalio.Api.Enums.V1.IndexedValueType>();
+
+    /// <summary>How the standalone program writes log lines: "pretty"/"text" (one line each) or "json".</summary>
+    public string LogFormat { get; init; } = "pretty";
+
     /// <summary>Size and count limits, Temporal's defaults unless changed.</summary>
     public ServerLimits Limits { get; init; } = new();
 

@@ -88,11 +88,38 @@ public sealed class TemporalDevServer : IAsyncDisposable
             engine = new WorkflowEngine(
                 clock, options.Namespaces, options.Store ?? database ?? (IWorkflowStore)new InMemoryWorkflowStore(), logger, options.Limits);
         }
+        catch (Exception ex) when (database != null && ex is not (ArgumentException or InvalidOperationException or OutOfMemoryException))
+        {
+            // The records parsed but do not fit together: the file is damaged in a way the store could not see.
+            await clock.DisposeAsync();
+            database.Dispose();
+            throw new InvalidOperationException(
+                $"database '{database.Path}' is damaged: its runs cannot be restored ({ex.GetType().Name}: {ex.Message}); " +
+                "restore it from a copy, or start with a new --db file", ex);
+        }
         catch
         {
             await clock.DisposeAsync();
             database?.Dispose();
             throw;
+        }
+        if (options.SearchAttributes.Count > 0)
+        {
+            try
+            {
+                foreach (var ns in engine.Namespaces)
+                {
+                    var request = new Temporalio.Api.OperatorService.V1.AddSearchAttributesRequest { Namespace = ns.Name };
+                    request.SearchAttributes.Add(options.SearchAttributes.ToDictionary());
+                    engine.AddSearchAttributes(request);
+                }
+            }
+            catch (GrpcException ex)
+            {
+                await clock.DisposeAsync();
+                database?.Dispose();
+                throw new ArgumentException($"--search-attribute: {ex.Message}", nameof(options), ex);
+            }
         }
         var stopping = new CancellationTokenSource();
         var router = new GrpcRouter(logger, stopping.Token, options.Limits.GrpcMaxMessageBytes);
@@ -124,12 +151,18 @@ public sealed class TemporalDevServer : IAsyncDisposable
         {
             await app.StartAsync(ct);
         }
-        catch
+        catch (Exception ex)
         {
             await app.DisposeAsync();
             await clock.DisposeAsync();
             database?.Dispose();
             stopping.Dispose();
+            if (IsAddressInUse(ex))
+            {
+                throw new InvalidOperationException(
+                    $"port {options.Port} on {options.Host} is already in use (another devserver or Temporal?): stop it, or pass --port with a free port (0 picks one)",
+                    ex);
+            }
             throw;
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
@@ -151,6 +184,11 @@ public sealed class TemporalDevServer : IAsyncDisposable
         }
         return server;
     }
+
+    internal static bool IsAddressInUse(Exception ex) =>
+        ex is IOException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } } ||
+        ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } ||
+        (ex.InnerException != null && IsAddressInUse(ex.InnerException));
 
     /// <summary>Current server time (virtual when time skipping).</summary>
     public DateTime UtcNow => clock.UtcNow;

@@ -39,7 +39,20 @@ public partial class MaintenanceWindowWorkflow
     // True while an emergency that ran before its approval still takes votes, until its approval deadline.
     private bool awaitingLateApproval;
 
+    // Set once the requester confirmed with their own code (policy requesterConfirms).
+    private bool requesterConfirmed;
+
     private bool ProofRequired => prepared?.ProofRequired ?? true;
+
+    /// <summary>Until the requester confirmed (when the policy asks), the window waits for that as for a gate.</summary>
+    private ApprovalStatus WithRequesterConfirmation(ApprovalStatus status) =>
+        prepared is { RequesterConfirms: true } && !requesterConfirmed
+            ? status with
+            {
+                Approved = false,
+                MissingGates = [.. status.MissingGates, new RequiredGate { Id = "requester-confirmation", Approvers = [plan.Requester], Reason = "the requester confirms the request with their own code before votes count" }],
+            }
+            : status;
 
     /// <summary>
     /// Asks the worker for its policy, the plan's violations and the schedule, once; the result is recorded, so
@@ -64,6 +77,55 @@ public partial class MaintenanceWindowWorkflow
         prepared = result;
     }
 
+    /// <summary>
+    /// The requester confirms they asked for the window, with the confirm code mailed only to them. Someone who
+    /// names another person as requester to approve their own change is stopped here: that person never confirms.
+    /// </summary>
+    [WorkflowSignal(WindowHandlers.Confirm)]
+    public async Task ConfirmAsync(Temporalio.Converters.IRawValue? payload = null)
+    {
+        var signal = CountSignal(WindowHandlers.Confirm);
+        await PreparedAsync();
+        if (!TryParse<ConfirmCommand>(WindowHandlers.Confirm, payload, ConfirmExample, out var command))
+        {
+            return;
+        }
+        if (TooLong(("by", command.By, MaxIdLength), ("code", command.Code, MaxIdLength)) is { } tooLong)
+        {
+            Refuse(WindowHandlers.Confirm, Bounded(command.By), tooLong.Code, tooLong.Reason);
+            return;
+        }
+        var requester = KnownPerson(plan.Requester) ?? plan.Requester;
+        if (!prepared!.RequesterConfirms || requesterConfirmed || progress.Phase.IsFinal())
+        {
+            Refuse(WindowHandlers.Confirm, Bounded(command.By), RefusedState, requesterConfirmed ? "the request is already confirmed." : $"this window takes no confirmation (the policy does not ask for one, or the window is {progress.Phase}).");
+            return;
+        }
+        if (!ScheduleRules.SameId(command.By ?? string.Empty, requester))
+        {
+            Refuse(WindowHandlers.Confirm, Bounded(command.By), RefusedUnknownPerson, $"only the requester, {requester}, confirms this window.");
+            return;
+        }
+        if (string.IsNullOrWhiteSpace(command.Code))
+        {
+            Refuse(WindowHandlers.Confirm, requester, RefusedProofMissing, $"no proof: the confirmation needs the confirm code mailed to {requester}; send {ConfirmExample}.");
+            return;
+        }
+        var verdict = await VerifyAsync(requester, ProofPurposes.Confirm, command.Code, schedule.ApprovalDeadline, signal);
+        if (!verdict.Valid)
+        {
+            Refuse(WindowHandlers.Confirm, requester, RefusedProofInvalid, verdict.Reason);
+            return;
+        }
+        requesterConfirmed = true;
+        RecordOperatorAction(new("confirm", requester, $"requester confirmed the request ({verdict.Reason})", verdict.ArrivedAt));
+    }
+
+    private const string ConfirmExample = "{\"by\": \"ops-lead\", \"code\": \"k1-XXXX-XXXX-XXXX-XXXX\"}";
+
+    /// <summary>Handlers wait for the worker's policy before judging anything (a moment after the start).</summary>
+    private Task PreparedAsync() => prepared is null ? Workflow.WaitConditionAsync(() => prepared is not null, Never) : Task.CompletedTask;
+
     /// <summary>Mails each approver (and operator) their own codes; people who already voted get none.</summary>
     private async Task SendCodesAsync(string occasion)
     {
@@ -76,6 +138,10 @@ public partial class MaintenanceWindowWorkflow
             .Where(a => !voted.Contains(a, StringComparer.OrdinalIgnoreCase))
             .Select(a => new CodeGrant(a, [ProofPurposes.Approve, ProofPurposes.Reject], schedule.ApprovalDeadline))
             .ToList();
+        if (prepared.RequesterConfirms && !requesterConfirmed)
+        {
+            grants.Add(new CodeGrant(KnownPerson(plan.Requester) ?? plan.Requester, [ProofPurposes.Confirm], schedule.ApprovalDeadline));
+        }
         if (occasion == "request" && schedule.Overrun.MaxExtensions > 0)
         {
             // Extension codes go out once, in their own email, to everyone who may steer; each is bound to the extension's number.

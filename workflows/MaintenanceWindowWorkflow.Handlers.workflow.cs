@@ -59,11 +59,11 @@ public partial class MaintenanceWindowWorkflow
     [WorkflowSignal(WindowHandlers.Acknowledge)]
     public async Task AcknowledgeAsync(IRawValue? payload = null)
     {
+        await PreparedAsync();
         if (!TryParse<Acknowledgement>(WindowHandlers.Acknowledge, payload, AcknowledgementExample, out var ack))
         {
             return;
         }
-        await Workflow.WaitConditionAsync(() => prepared is not null, Never);
         var refusal = AcknowledgementRefusal(ack);
         if (refusal is not null)
         {
@@ -87,7 +87,7 @@ public partial class MaintenanceWindowWorkflow
     public async Task<AcknowledgementReceipt> SubmitAcknowledgementAsync(Acknowledgement ack)
     {
         ArgumentNullException.ThrowIfNull(ack);
-        await Workflow.WaitConditionAsync(() => prepared is not null, Never);
+        await PreparedAsync();
         if (AcknowledgementRefusal(ack) is { } refusal)
         {
             throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
@@ -159,6 +159,7 @@ public partial class MaintenanceWindowWorkflow
     public async Task ExtendAsync(IRawValue? payload = null)
     {
         var signal = CountSignal(WindowHandlers.Extend);
+        await PreparedAsync();
         if (!TryParse<ExtendCommand>(WindowHandlers.Extend, payload, ExtendExample, out var command))
         {
             return;
@@ -168,7 +169,6 @@ public partial class MaintenanceWindowWorkflow
             Refuse(WindowHandlers.Extend, Bounded(command.By), tooLong.Code, tooLong.Reason);
             return;
         }
-        await Workflow.WaitConditionAsync(() => prepared is not null, Never);
         if (!CheckControl(WindowHandlers.Extend, command.By) || KnownSteerer(WindowHandlers.Extend, command.By) is not { } by)
         {
             return;
@@ -225,15 +225,16 @@ public partial class MaintenanceWindowWorkflow
 
     /// <summary>Catches signals sent under a wrong name (e.g. "approve") so they show up as refused, with the right names.</summary>
     [WorkflowSignal(Dynamic = true)]
-    public Task UnknownSignalAsync(string signalName, IRawValue[] args)
+    public async Task UnknownSignalAsync(string signalName, IRawValue[] args)
     {
+        // Every handler waits for the prepared window first, so refusals are recorded in the order the signals came.
+        await PreparedAsync();
         var name = Bounded(signalName) ?? string.Empty;
         Refuse(
             name,
             null,
             RefusedUnknownSignal,
             $"there is no signal '{name}'; this workflow takes {string.Join(", ", WindowHandlers.Signals)} (names are case-sensitive).");
-        return Task.CompletedTask;
     }
 
     private const string ApprovalExample = "{\"approver\": \"T-JOSH\", \"code\": \"k1-XXXX-XXXX-XXXX-XXXX\", \"comment\": \"looks good\"}";
@@ -244,6 +245,7 @@ public partial class MaintenanceWindowWorkflow
     private async Task VoteBySignalAsync(string signal, VoteDecision decision, IRawValue? payload)
     {
         var signalRef = CountSignal(signal);
+        await PreparedAsync();
         if (!TryParse<ApprovalSignal>(signal, payload, ApprovalExample, out var parsed))
         {
             return;
@@ -265,7 +267,7 @@ public partial class MaintenanceWindowWorkflow
     /// </summary>
     private async Task<(ApprovalVote? Vote, Refusal? Refusal)> JudgeVoteAsync(ApprovalVote vote, SignalRef? signal)
     {
-        await Workflow.WaitConditionAsync(() => prepared is not null, Never);
+        await PreparedAsync();
         var refusal = VoteRefusal(vote, Now);
         if (refusal is not null)
         {
@@ -340,11 +342,24 @@ public partial class MaintenanceWindowWorkflow
         }
         if (string.IsNullOrWhiteSpace(ack.By))
         {
-            return new Refusal(RefusedMissingBy, $"'by' is missing: say who acknowledges '{ack.Item}', e.g. {AcknowledgementExample}.");
+            return new Refusal(RefusedMissingBy, $"'by' is missing: say who acknowledges '{Bounded(ack.Item)}', e.g. {AcknowledgementExample}.");
+        }
+        if (TooLong(("item", ack.Item, MaxIdLength), ("by", ack.By, MaxIdLength), ("note", ack.Note, MaxTextLength)) is { } tooLong)
+        {
+            return tooLong;
+        }
+        if (prepared is null)
+        {
+            // Judged in full once the worker has prepared the window (the handler waits for that).
+            return null;
+        }
+        if (KnownPerson(ack.By) is null)
+        {
+            return new Refusal(RefusedUnknownPerson, $"'{ack.By}' is not an approver or operator in the worker's policy; only they may acknowledge.");
         }
         if (progress.Phase.IsFinal() && progress.Phase != WindowPhase.Completed)
         {
-            return new Refusal(RefusedFinished, $"the window is already {progress.Phase}; nothing is waiting for ledger.Acknowledgements.");
+            return new Refusal(RefusedFinished, $"the window is already {progress.Phase}; nothing is waiting for acknowledgements.");
         }
         var item = ack.Item.Trim();
         var checklistItem = plan.Checklist.FirstOrDefault(i => string.Equals(i.Id, item, StringComparison.OrdinalIgnoreCase));
@@ -364,6 +379,11 @@ public partial class MaintenanceWindowWorkflow
         {
             var previous = ledger.Acknowledgements.Last(a => string.Equals(a.Item, item, StringComparison.OrdinalIgnoreCase));
             return new Refusal(RefusedDuplicateAck, $"'{item}' was already acknowledged by {previous.By} at {ZoneMath.FormatUtc(previous.At)}.");
+        }
+        var stepIndex = plan.Steps.ToList().FindIndex(s => s is ManualStep && string.Equals(s.Id, item, StringComparison.OrdinalIgnoreCase));
+        if (stepIndex >= 0 && execution.StepStates[stepIndex] != StepState.WaitingForAcknowledgement)
+        {
+            return new Refusal(RefusedNotWaiting, $"manual step '{item}' is not waiting for an acknowledgement (it is {execution.StepStates[stepIndex]}); acknowledge it when the window reaches it.");
         }
         if (manual is ManualStep step)
         {
@@ -392,6 +412,7 @@ public partial class MaintenanceWindowWorkflow
     /// <summary>Abort, Pause and Resume: a known operator or approver by name, no proof (stopping must always be possible).</summary>
     private async Task<OperatorCommand?> ParseCommandAsync(string signal, IRawValue? payload)
     {
+        await PreparedAsync();
         if (!TryParse<OperatorCommand>(signal, payload, CommandExample, out var command))
         {
             return null;
@@ -401,7 +422,6 @@ public partial class MaintenanceWindowWorkflow
             Refuse(signal, Bounded(command.By), tooLong.Code, tooLong.Reason);
             return null;
         }
-        await Workflow.WaitConditionAsync(() => prepared is not null, Never);
         return CheckControl(signal, command.By) && KnownSteerer(signal, command.By) is { } by ? command with { By = by } : null;
     }
 

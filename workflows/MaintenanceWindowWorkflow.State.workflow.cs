@@ -19,7 +19,7 @@ public partial class MaintenanceWindowWorkflow
 
     private ApprovalStatus Approval => prepared is null
         ? new ApprovalStatus { Approved = false, Rejected = false, Approvals = 0, Required = 0, ApprovedBy = [], RejectedBy = [], MissingGates = [] }
-        : ApprovalRules.Tally(schedule, ledger.Votes.Select(v => v.Vote).ToList());
+        : WithRequesterConfirmation(ApprovalRules.Tally(schedule, ledger.Votes.Select(v => v.Vote).ToList()));
 
     private bool AbortRequested => progress.AbortReason is not null;
 

@@ -180,10 +180,11 @@ public partial class MaintenanceWindowWorkflow
             progress.NextDeadline = next;
             progress.WaitingFor = approval.Approved || approvalMayFollow ? "the window start" : $"approvals ({approval.Approvals}/{approval.Required}{MissingGates(approval)})";
             var seenVotes = ledger.Votes.Count;
+            var seenConfirmation = requesterConfirmed;
             var wakeAt = next?.At ?? now;
             if (wakeAt > now)
             {
-                await Workflow.WaitConditionAsync(() => AbortRequested || ledger.Votes.Count != seenVotes, wakeAt - now, Never);
+                await Workflow.WaitConditionAsync(() => AbortRequested || ledger.Votes.Count != seenVotes || requesterConfirmed != seenConfirmation, wakeAt - now, Never);
             }
         }
     }

@@ -345,7 +345,7 @@ public sealed partial class CommandActivities(IOptions<CommandsOptions> commands
 
         private void Add(StringBuilder line, long dropped, string stream)
         {
-            var text = redactor.Redact(line.ToString()) + (dropped > 0 ? $" … [{dropped:N0} more characters cut]" : string.Empty);
+            var text = redactor.Redact(line.ToString()) + (dropped > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" … [{dropped:N0} more characters cut]") : string.Empty);
             bool logIt;
             lock (gate)
             {

@@ -22,14 +22,28 @@ public sealed class GovernanceActivities(WorkerPolicy worker, ApprovalProofs pro
         ArgumentNullException.ThrowIfNull(input);
         var policy = worker.Policy;
         var plan = input.Plan;
+        var proof = policy.Types.For(plan.Type).Approval.Proof == ProofMode.Code;
+        var confirms = proof && policy.Approvals.RequesterConfirms;
+        var violations = PlanValidator.Validate(plan, policy, input.ScheduledAt).ToList();
+        if (confirms && !policy.Approvals.Approvers.Concat(policy.Approvals.Operators).Any(p => string.Equals(p.Id, plan.Requester.Trim(), StringComparison.OrdinalIgnoreCase) && p.Email is { Length: > 0 }))
+        {
+            violations.Add(new PlanViolation
+            {
+                Code = "requester.unknown",
+                Path = "requester",
+                Message = $"'{plan.Requester}' is not an approver or operator with an email address in the worker's policy, and the policy has the requester confirm each request with their own code.",
+                Fix = "Name yourself as the requester (your id from the policy).",
+            });
+        }
         return new PreparedWindow
         {
             Policy = policy,
             PolicyHash = worker.Hash,
-            Violations = PlanValidator.Validate(plan, policy, input.ScheduledAt),
+            Violations = violations,
             Schedule = ScheduleRules.Derive(plan, policy, input.ScheduledAt),
             Operators = policy.Approvals.Operators.Select(o => o.Id).ToList(),
-            ProofRequired = policy.Types.For(plan.Type).Approval.Proof == ProofMode.Code,
+            ProofRequired = proof,
+            RequesterConfirms = confirms,
         };
     }
 
@@ -71,7 +85,7 @@ public sealed class GovernanceActivities(WorkerPolicy worker, ApprovalProofs pro
             }
             // Only the person's own address: the codes are their signature.
             var message = new EmailMessage(
-                $"Your {(grant.Purposes.Contains(ProofPurposes.Approve) ? "approval" : "extension")} codes: {input.Title} ({input.WindowId})",
+                $"Your {(grant.Purposes.Contains(ProofPurposes.Approve) ? "approval" : grant.Purposes.Contains(ProofPurposes.Confirm) ? "confirmation" : "extension")} codes: {input.Title} ({input.WindowId})",
                 Body(input, grant),
                 null,
                 [address],
@@ -128,6 +142,12 @@ public sealed class GovernanceActivities(WorkerPolicy worker, ApprovalProofs pro
             lines.Add($"  starter reject  {input.WindowId} --by {grant.Person} --code <reject code> --comment \"why\"");
             lines.Add("From the Temporal UI (Send a Signal, name Approve or Reject, this JSON):");
             lines.Add($"  {{\"approver\": \"{grant.Person}\", \"code\": \"{approve}\", \"comment\": \"...\"}}");
+        }
+        if (codes.TryGetValue(ProofPurposes.Confirm, out var confirm))
+        {
+            lines.Add("You are named as the requester. If you asked for this window, confirm it (votes count only after that):");
+            lines.Add($"  signal Confirm {{\"by\": \"{grant.Person}\", \"code\": \"{confirm}\"}}");
+            lines.Add("If you did not ask for it, do nothing and tell your governance contact.");
         }
         if (codes.Keys.FirstOrDefault(k => k.StartsWith("extend-", StringComparison.Ordinal)) is { } extend)
         {

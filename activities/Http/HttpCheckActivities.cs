@@ -358,7 +358,7 @@ public sealed class HttpCheckActivities(
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token);
             var text = await ReadBoundedAsync(response.Content, timeoutSource.Token);
             return text is null
-                ? new Probe((int)response.StatusCode, string.Empty, Stopwatch.GetElapsedTime(started), $"sent a response larger than {MaxResponseBytes:N0} bytes (read no further)", TooLarge: true)
+                ? new Probe((int)response.StatusCode, string.Empty, Stopwatch.GetElapsedTime(started), string.Create(CultureInfo.InvariantCulture, $"sent a response larger than {MaxResponseBytes:N0} bytes (read no further)"), TooLarge: true)
                 : new Probe((int)response.StatusCode, text, Stopwatch.GetElapsedTime(started), null);
         }
         catch (OperationCanceledException) when (!activityToken.IsCancellationRequested)

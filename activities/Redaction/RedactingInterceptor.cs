@@ -31,7 +31,7 @@ public sealed class RedactingInterceptor(SecretRedactor redactor) : IWorkerInter
         if (size > MaxResultBytes)
         {
             throw new ApplicationFailureException(
-                $"The activity result is {size:N0} bytes, over the {MaxResultBytes:N0}-byte limit this worker keeps results under (Temporal refuses 2 MiB); the activity must return less.",
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The activity result is {size:N0} bytes, over the {MaxResultBytes:N0}-byte limit this worker keeps results under (Temporal refuses 2 MiB); the activity must return less."),
                 "ResultTooLarge",
                 nonRetryable: true);
         }

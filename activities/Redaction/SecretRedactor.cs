@@ -50,13 +50,13 @@ public sealed partial class SecretRedactor
         foreach (var source in freezeSources.Value.Values)
         {
             RememberHeaders(source.Headers);
-            RememberUrl(source.Url);
+            RememberUrlCredentials(source.Url);
         }
 
         Remember(statusPage.Value.ApiKey);
         foreach (var channel in chat.Value.Channels.Values)
         {
-            RememberUrl(channel.WebhookUrl);
+            RememberSecretUrl(channel.WebhookUrl);
         }
 
         foreach (var command in commands.Value.Values)
@@ -135,17 +135,28 @@ public sealed partial class SecretRedactor
         }
     }
 
-    private void RememberUrl(Uri? url)
+    /// <summary>A webhook URL as a whole is the secret (its path is the token), and so is each part of it.</summary>
+    private void RememberSecretUrl(Uri? url)
     {
         if (url is null)
         {
             return;
         }
 
-        // A webhook URL's path is its secret; a query may hold a token.
         Remember(url.OriginalString);
         Remember(url.AbsoluteUri);
         Remember(url.PathAndQuery.Length > 1 ? url.PathAndQuery : null);
+        RememberUrlCredentials(url);
+    }
+
+    /// <summary>A URL that may be shown, but not its user information or query values.</summary>
+    private void RememberUrlCredentials(Uri? url)
+    {
+        if (url is null)
+        {
+            return;
+        }
+
         Remember(url.UserInfo);
         foreach (var part in url.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -162,4 +173,11 @@ public sealed partial class SecretRedactor
 
     [GeneratedRegex(@"(?<name>[?&;][^=&#\s]*=)[^&#\s]+")]
     private static partial Regex QueryValuePattern();
+}
+
+/// <summary>Secrets read straight from configuration (every value under the given keys), without binding or validating the options that own them.</summary>
+internal sealed class ConfigurationSecrets(Microsoft.Extensions.Configuration.IConfiguration section, params string[] keys) : ISecretValues
+{
+    public IEnumerable<string?> Values =>
+        keys.SelectMany(key => Microsoft.Extensions.Configuration.ConfigurationExtensions.AsEnumerable(section.GetSection(key)).Select(pair => pair.Value));
 }

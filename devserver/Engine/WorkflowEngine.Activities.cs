@@ -12,7 +12,7 @@ namespace MaintenanceWorkflows.DevServer.Engine;
 
 public sealed partial class WorkflowEngine
 {
-    private void ScheduleActivity(WorkflowRun run, ScheduleActivityTaskCommandAttributes cmd, long completedEventId)
+    private ActivityState ScheduleActivity(WorkflowRun run, ScheduleActivityTaskCommandAttributes cmd, long completedEventId)
     {
         // Timeout normalisation as Temporal does it: schedule-to-close bounds the others,
         // and falls back to the workflow run timeout when only start-to-close is given.
@@ -72,6 +72,7 @@ public sealed partial class WorkflowEngine
                 () => OnActivityTimedOut(run, activity, activity.Attempt, TimeoutType.ScheduleToClose));
         }
         DispatchActivityAttempt(run, activity);
+        return activity;
     }
 
     private void DispatchActivityAttempt(WorkflowRun run, ActivityState activity)

@@ -14,6 +14,12 @@ namespace MaintenanceWorkflows.DevServer.Engine;
 
 public sealed partial class WorkflowEngine
 {
+    /// <summary>Temporal's default for activities handed back on one workflow task completion.</summary>
+    private const int MaxEagerActivities = 10;
+
+    /// <summary>Activities the completion being applied asked to run eagerly.</summary>
+    private readonly List<ActivityState> eagerActivities = [];
+
     /// <summary>
     /// Schedules the run's next workflow task. Only a normal first attempt is written to history now;
     /// a retry (transient) or an update-only (speculative) task is written when it completes, so a
@@ -237,10 +243,18 @@ public sealed partial class WorkflowEngine
         throw GrpcException.NotFound("Workflow task not found: it completed, timed out, or its workflow closed");
     }
 
-    public RespondWorkflowTaskCompletedResponse CompleteWorkflowTask(RespondWorkflowTaskCompletedRequest req)
+    public Task<RespondWorkflowTaskCompletedResponse> CompleteWorkflowTaskAsync(RespondWorkflowTaskCompletedRequest req, CallContext ctx) =>
+        Task.FromResult(CompleteWorkflowTask(req, ctx));
+
+    /// <summary>
+    /// Applies a completion. Activities the worker asked to run eagerly (on the workflow's own task queue)
+    /// are started at once and handed back in the response, as Temporal does: the worker skips a poll.
+    /// </summary>
+    public RespondWorkflowTaskCompletedResponse CompleteWorkflowTask(RespondWorkflowTaskCompletedRequest req, CallContext? ctx = null)
     {
         using (Locked())
         {
+            eagerActivities.Clear();
             RequireNamespace(req.Namespace);
             var (run, task) = RequireStartedWorkflowTask(req.Namespace, req.TaskToken);
             var commands = req.Commands;
@@ -320,8 +334,20 @@ public sealed partial class WorkflowEngine
                 }
                 DispatchLegacyQueries(run);
             }
+            var response = new RespondWorkflowTaskCompletedResponse();
+            if (ctx != null && run.IsRunning)
+            {
+                foreach (var activity in eagerActivities.Take(MaxEagerActivities))
+                {
+                    if (TryStartActivity(new ActivityTaskRef(run, activity, activity.Attempt), req.Identity, ctx) is { } started)
+                    {
+                        response.ActivityTasks.Add(started);
+                    }
+                }
+            }
+            eagerActivities.Clear();
             Commit(run);
-            return new RespondWorkflowTaskCompletedResponse();
+            return response;
         }
     }
 
@@ -539,7 +565,12 @@ public sealed partial class WorkflowEngine
         switch (command.CommandType)
         {
             case CommandType.ScheduleActivityTask:
-                ScheduleActivity(run, command.ScheduleActivityTaskCommandAttributes, completedEventId);
+                var schedule = command.ScheduleActivityTaskCommandAttributes;
+                var activity = ScheduleActivity(run, schedule, completedEventId);
+                if (schedule.RequestEagerExecution && schedule.TaskQueue?.Name == run.Start.TaskQueue.Name)
+                {
+                    eagerActivities.Add(activity);
+                }
                 return false;
             case CommandType.RequestCancelActivityTask:
                 return RequestCancelActivity(run, command.RequestCancelActivityTaskCommandAttributes.ScheduledEventId, completedEventId);

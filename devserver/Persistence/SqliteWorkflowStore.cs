@@ -38,7 +38,11 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
 
     public string Path => connection.DataSource;
 
-    /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Opens the database at <paramref name="path"/>, creating it (owner-only, 0600) when the file does not
+    /// exist. An existing file must be a devserver database: an empty file, another program's SQLite file or
+    /// a damaged one is refused with a one-line reason, never silently started over.
+    /// </summary>
     public static SqliteWorkflowStore Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -47,6 +51,13 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
         if (directory != null && !Directory.Exists(directory))
         {
             throw new ArgumentException($"database directory '{directory}' does not exist; create it or choose another --db path", nameof(path));
+        }
+        var created = CreateOwnerOnly(full);
+        if (!created && new FileInfo(full).Length == 0)
+        {
+            throw new InvalidOperationException(
+                $"database '{full}' exists but is empty (0 bytes), so its state is gone or it was never a devserver database; " +
+                "refusing to start over it: delete it to start fresh, or restore it from a copy");
         }
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -57,6 +68,10 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
         try
         {
             connection.Open();
+            if (!created)
+            {
+                RequireDevServerDatabase(connection, full);
+            }
             Execute(connection, """
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = NORMAL;
@@ -91,7 +106,69 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
         return new SqliteWorkflowStore(connection);
     }
 
+    /// <summary>Creates the file readable and writable by its owner only; false when it already exists.</summary>
+    private static bool CreateOwnerOnly(string full)
+    {
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                // SQLite gives its -wal and -shm files the main file's permissions.
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+            using (new FileStream(full, options))
+            {
+            }
+            return true;
+        }
+        catch (IOException) when (File.Exists(full))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>An existing file must pass SQLite's quick check and hold the devserver's tables (or no tables at all).</summary>
+    private static void RequireDevServerDatabase(SqliteConnection connection, string full)
+    {
+        using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA quick_check";
+        var verdict = check.ExecuteScalar() as string;
+        if (verdict != "ok")
+        {
+            // quick_check lists problems one per line; the refusal stays one line.
+            var problems = (verdict ?? "no answer").Replace("*** in database main ***", string.Empty, StringComparison.Ordinal)
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var summary = problems.Length == 0 ? "unknown problem" : $"{problems[0]}{(problems.Length > 1 ? $" and {problems.Length - 1} more" : string.Empty)}";
+            throw new InvalidOperationException(
+                $"database '{full}' is damaged (SQLite quick_check: {summary}); refusing to start over it: restore it from a copy, or choose a new --db file");
+        }
+        using var tables = connection.CreateCommand();
+        tables.CommandText = "SELECT count(*), sum(name = 'meta') FROM sqlite_master WHERE type = 'table'";
+        using var reader = tables.ExecuteReader();
+        reader.Read();
+        if (reader.GetInt64(0) > 0 && (reader.IsDBNull(1) || reader.GetInt64(1) == 0))
+        {
+            throw new InvalidOperationException(
+                $"'{full}' is an SQLite database of another program (it has no devserver tables); choose another --db file");
+        }
+    }
+
     public StoredState Load()
+    {
+        try
+        {
+            return LoadAll();
+        }
+        catch (Exception ex) when (ex is Google.Protobuf.InvalidProtocolBufferException or JsonException or SqliteException or InvalidCastException)
+        {
+            throw new InvalidOperationException(
+                $"database '{Path}' is damaged and cannot be read ({ex.GetType().Name}: {ex.Message}); " +
+                "restore it from a copy, or start with a new --db file (the damaged one is left as it is)", ex);
+        }
+    }
+
+    private StoredState LoadAll()
     {
         var namespaces = new List<(string, string)>();
         using (var command = connection.CreateCommand())

@@ -108,7 +108,7 @@ internal static class ServiceBindings
         Async("ExecuteMultiOperation", ExecuteMultiOperationRequest.Parser, engine.ExecuteMultiOperationAsync);
 
         Async("PollWorkflowTaskQueue", PollWorkflowTaskQueueRequest.Parser, engine.PollWorkflowTaskAsync);
-        Unary("RespondWorkflowTaskCompleted", RespondWorkflowTaskCompletedRequest.Parser, engine.CompleteWorkflowTask);
+        Async("RespondWorkflowTaskCompleted", RespondWorkflowTaskCompletedRequest.Parser, engine.CompleteWorkflowTaskAsync);
         Unary("RespondWorkflowTaskFailed", RespondWorkflowTaskFailedRequest.Parser, engine.FailWorkflowTask);
         Unary("RespondQueryTaskCompleted", RespondQueryTaskCompletedRequest.Parser, req =>
         {

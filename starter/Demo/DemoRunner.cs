@@ -141,8 +141,13 @@ public sealed class DemoRunner(TextWriter output)
     /// </summary>
     private async Task ActAsApproversAsync(WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, MaintenancePlan plan, SandboxWorld world, MaintenancePolicy policy)
     {
+        var prepared = await StatusWhenAsync(handle, s => s.PolicyHash is not null);
+        Say($"              the worker recorded its policy for the window: sha256 {prepared.PolicyHash![..12]}");
+
         // Anyone who can reach Temporal can send this signal; without T-JOSH's code it changes nothing.
         await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = Approver, Comment = "forged" }]);
+        var forged = (await StatusWhenAsync(handle, s => s.RefusalCount > 0)).LastRefusal!;
+        Say($"              a forged Approve {{\"approver\": \"{Approver}\"}} without proof: refused: {forged.Reason}");
         try
         {
             await handle.ExecuteUpdateAsync(wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = plan.Requester, Decision = VoteDecision.Approve }));
@@ -150,11 +155,6 @@ public sealed class DemoRunner(TextWriter output)
         catch (WorkflowUpdateFailedException e) when (e.InnerException is ApplicationFailureException refusal)
         {
             Say($"              {plan.Requester} tries to approve their own window: refused: {refusal.Message}");
-        }
-        var status = await handle.QueryAsync(wf => wf.Status);
-        if (status.LastRefusal is { } forged)
-        {
-            Say($"              a forged Approve {{\"approver\": \"{Approver}\"}} without proof: refused: {forged.Reason}");
         }
         var address = policy.Approvals.Approvers.First(a => a.Id == Approver).Email!;
         var code = await ApprovalEmail.WaitForCodeAsync(world.Ses, handle.Id, address, "approve", TimeSpan.FromMinutes(1));
@@ -167,6 +167,21 @@ public sealed class DemoRunner(TextWriter output)
             await handle.ExecuteUpdateAsync(wf => wf.SubmitAcknowledgementAsync(new Acknowledgement { Item = item.Id, By = Operator, Note = "checked in the demo" }));
         }
         Say($"              {Operator} acknowledges {manual.Count} manual checklist items ({string.Join(", ", manual.Select(i => i.Id))})");
+    }
+
+    /// <summary>Asks the window's Status until it shows what the demo waits for (the worker answers within moments).</summary>
+    private static async Task<WindowStatus> StatusWhenAsync(WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, Func<WindowStatus, bool> until)
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            var status = await handle.QueryAsync(wf => wf.Status);
+            if (until(status))
+            {
+                return status;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(20), patience.Token);
+        }
     }
 
     private static async Task FollowQuietlyAsync(HistoryNarrator narrator, WorkflowHandle handle, CancellationToken ct)

@@ -80,7 +80,7 @@ public static class PostmortemWriter
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or ArgumentException or KeyNotFoundException or IndexOutOfRangeException or FormatException or OverflowException or InvalidCastException)
         {
             // A hand-edited or foreign export can satisfy the JSON schema and still lack what a window's history always has.
-            throw new HistoryFormatException($"the history of '{history.Id}' is not a complete maintenance-window history ({e.GetType().Name}: {e.Message}); export it again from Temporal.", e);
+            throw new HistoryFormatException($"the history of '{history.Id}' is not a complete maintenance-window history: a start event without a plan, or events it cannot belong to. Export it again from Temporal.", e);
         }
 
         Directory.CreateDirectory(directory);

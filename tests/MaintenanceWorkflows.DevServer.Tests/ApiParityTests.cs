@@ -165,6 +165,58 @@ public sealed class ApiParityTests
         Assert.Equal(RpcException.StatusCode.NotFound, ex.Code);
     }
 
+    [Fact]
+    public async Task CompleteWorkflowTask_EagerActivityOnSameQueue_HandedBackAndCompletable()
+    {
+        // A hand-driven worker, so the test sees the completion response the SDK consumes internally.
+        var queue = Unique.Queue("eager");
+        var handle = await Client.StartWorkflowAsync("Eager", [], new(Unique.Id("eager"), queue));
+        var task = await Client.WorkflowService.PollWorkflowTaskQueueAsync(new()
+        {
+            Namespace = Client.Options.Namespace,
+            TaskQueue = new() { Name = queue },
+            Identity = "hand-worker",
+        });
+        Assert.False(task.TaskToken.IsEmpty);
+        var completion = new Temporalio.Api.WorkflowService.V1.RespondWorkflowTaskCompletedRequest
+        {
+            Namespace = Client.Options.Namespace,
+            TaskToken = task.TaskToken,
+            Identity = "hand-worker",
+        };
+        foreach (var (id, eager, otherQueue) in new[] { ("eager-1", true, false), ("queued-1", false, false), ("elsewhere-1", true, true) })
+        {
+            completion.Commands.Add(new Temporalio.Api.Command.V1.Command
+            {
+                CommandType = CommandType.ScheduleActivityTask,
+                ScheduleActivityTaskCommandAttributes = new()
+                {
+                    ActivityId = id,
+                    ActivityType = new() { Name = "Work" },
+                    TaskQueue = new() { Name = otherQueue ? $"{queue}-other" : queue },
+                    StartToCloseTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(1)),
+                    RequestEagerExecution = eager,
+                },
+            });
+        }
+        var response = await Client.WorkflowService.RespondWorkflowTaskCompletedAsync(completion);
+
+        var handed = Assert.Single(response.ActivityTasks);
+        Assert.Equal("eager-1", handed.ActivityId);
+        Assert.Equal(1, handed.Attempt);
+        await Client.WorkflowService.RespondActivityTaskCompletedAsync(new()
+        {
+            Namespace = Client.Options.Namespace,
+            TaskToken = handed.TaskToken,
+            Identity = "hand-worker",
+        });
+        var events = (await handle.FetchHistoryAsync()).Events;
+        Assert.Contains(events, e => e.EventType == EventType.ActivityTaskCompleted);
+        var pending = await DescribeAsync(handle);
+        Assert.Equal(["elsewhere-1", "queued-1"], pending.PendingActivities.Select(a => a.ActivityId).Order());
+        await handle.TerminateAsync();
+    }
+
     private async Task<string> RunControlledAsync(string activity, Func<WorkflowHandle, ControlledActivities, Task> afterReached)
     {
         var queue = Unique.Queue(activity);

@@ -33,6 +33,9 @@ public sealed record PreparedWindow
 
     /// <summary>Whether votes of this window's type need a proof code (false only when the policy says <c>proof: none</c>).</summary>
     public required bool ProofRequired { get; init; }
+
+    /// <summary>Whether votes count only after the requester confirmed the request with their own code.</summary>
+    public bool RequesterConfirms { get; init; }
 }
 
 /// <summary>
@@ -102,6 +105,9 @@ public static class ProofPurposes
 {
     public const string Approve = "approve";
     public const string Reject = "reject";
+
+    /// <summary>The requester's confirmation that they asked for the window (policy <c>requesterConfirms</c>).</summary>
+    public const string Confirm = "confirm";
 
     public static string For(VoteDecision decision) => decision == VoteDecision.Approve ? Approve : Reject;
 

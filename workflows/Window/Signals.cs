@@ -36,6 +36,14 @@ public sealed record OperatorCommand
     public string? Reason { get; init; }
 }
 
+/// <summary>Argument of <c>Confirm</c>: the requester confirms they asked for the window, with their own code.</summary>
+public sealed record ConfirmCommand
+{
+    public string? By { get; init; }
+
+    public string? Code { get; init; }
+}
+
 /// <summary>Argument of <c>Extend</c>: the new window end.</summary>
 public sealed record ExtendCommand
 {
@@ -84,9 +92,10 @@ public static class WindowHandlers
     public const string Pause = "Pause";
     public const string Resume = "Resume";
     public const string Extend = "Extend";
+    public const string Confirm = "Confirm";
     public const string SubmitApproval = "SubmitApproval";
     public const string SubmitAcknowledgement = "SubmitAcknowledgement";
     public const string Status = "Status";
 
-    public static IReadOnlyList<string> Signals { get; } = [Approve, Reject, Acknowledge, Abort, Pause, Resume, Extend];
+    public static IReadOnlyList<string> Signals { get; } = [Approve, Reject, Confirm, Acknowledge, Abort, Pause, Resume, Extend];
 }

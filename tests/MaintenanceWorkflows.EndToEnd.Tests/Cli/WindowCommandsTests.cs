@@ -1,5 +1,6 @@
 using MaintenanceWorkflows.EndToEnd.Tests.Windows;
 using MaintenanceWorkflows.Starter.Commands;
+using MaintenanceWorkflows.Workflows.Governance;
 
 namespace MaintenanceWorkflows.EndToEnd.Tests.Cli;
 
@@ -18,6 +19,7 @@ public sealed class WindowCommandsTests
         Assert.True(schedule.Exit == 0, schedule.Error);
         Assert.Contains($"scheduled {WindowId}", schedule.Output, StringComparison.Ordinal);
         Assert.Contains($"next:      pre-maintenance notice at {noticeAt}", schedule.Output, StringComparison.Ordinal);
+        Assert.Contains("policy:    the worker's policy is the same as", schedule.Output, StringComparison.Ordinal);
 
         var again = await RunAsync(harness, "schedule", plan);
         Assert.Equal(Connection.ExitRefused, again.Exit);
@@ -27,7 +29,12 @@ public sealed class WindowCommandsTests
         Assert.Equal(Connection.ExitRefused, self.Exit);
         Assert.Contains("refused: 'ops-lead' requested this window and may not approve it", self.Error, StringComparison.Ordinal);
 
-        var approve = await RunAsync(harness, "approve", "lambda-v40-promotion", "--by", "T-JOSH", "--comment", "gate ok");
+        var forged = await RunAsync(harness, "approve", WindowId, "--by", "T-JOSH");
+        Assert.Equal(Connection.ExitRefused, forged.Exit);
+        Assert.Contains("refused: no proof", forged.Error, StringComparison.Ordinal);
+
+        var code = await harness.CodeAsync(WindowId, "T-JOSH", "approve");
+        var approve = await RunAsync(harness, "approve", "lambda-v40-promotion", "--by", "T-JOSH", "--code", code, "--comment", "gate ok");
         Assert.True(approve.Exit == 0, approve.Error);
         Assert.Contains("approve by T-JOSH recorded; the window is approved.", approve.Output, StringComparison.Ordinal);
 
@@ -44,6 +51,7 @@ public sealed class WindowCommandsTests
         Assert.Contains("[x] before agent-fleet", status.Output, StringComparison.Ordinal);
         Assert.True(status.Output.Contains($"next:      pre-maintenance notice at {noticeAt}", StringComparison.Ordinal), status.Output);
         Assert.Contains("1. promote-prod", status.Output, StringComparison.Ordinal);
+        Assert.Contains($"policy:    sha256 {PolicyHash.Of(await File.ReadAllBytesAsync(WindowHarness.PolicyPath))}", status.Output, StringComparison.Ordinal);
 
         var list = await RunAsync(harness, "list");
         Assert.True(list.Exit == 0, list.Error);
@@ -92,6 +100,23 @@ public sealed class WindowCommandsTests
     }
 
     /// <summary>The example plan, rewritten to start in the earliest slot the policy allows from now, so the test never goes stale.</summary>
+    [Fact]
+    public async Task Schedule_LocalPolicyDiffersFromTheWorkers_WarnsWithBothHashes()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var (plan, _) = await ExampleInTheNextSlotAsync(harness);
+        var local = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(plan)!, "policy.yaml");
+        await File.AppendAllTextAsync(local, "# a local edit the worker does not have\n");
+
+        var schedule = await RunAsync(harness, "schedule", plan);
+
+        Assert.True(schedule.Exit == 0, schedule.Error);
+        var worker = PolicyHash.Short(PolicyHash.Of(await File.ReadAllBytesAsync(WindowHarness.PolicyPath)));
+        var mine = PolicyHash.Short(PolicyHash.Of(await File.ReadAllBytesAsync(local)));
+        Assert.Contains($"warning: the worker governs {WindowId} with a different policy (sha256 {worker}) than {local} (sha256 {mine})", schedule.Error, StringComparison.Ordinal);
+        await harness.Client.GetWorkflowHandle(WindowId).CancelAsync();
+    }
+
     private static async Task<(string Path, string NoticeAt)> ExampleInTheNextSlotAsync(WindowHarness harness)
     {
         var moved = await harness.PlanAsync("lambda-v40-promotion.yaml");

@@ -22,7 +22,10 @@ public sealed class DemoTests : IDisposable
         Assert.True(exit == 0, stderr.ToString());
         var text = stdout.ToString();
         Assert.Contains("LOCAL SANDBOX TARGETS", text, StringComparison.Ordinal);
-        Assert.Contains("ops-lead tries to approve: refused", text, StringComparison.Ordinal);
+        Assert.Contains("a forged Approve {\"approver\": \"T-JOSH\"} without proof: refused: no proof", text, StringComparison.Ordinal);
+        Assert.Contains("ops-lead tries to approve their own window: refused", text, StringComparison.Ordinal);
+        Assert.Contains("inbox of josh@spaceduck.bot: 'Your approval codes'", text, StringComparison.Ordinal);
+        Assert.Contains("T-JOSH approves with that code: proof ok (key k1); approved", text, StringComparison.Ordinal);
         Assert.Contains("maint-lambda-v40-promotion       phase -> Completed", text, StringComparison.Ordinal);
         Assert.Contains("maint-lambda-v41-promotion       phase -> RollingBack", text, StringComparison.Ordinal);
         Assert.Contains("compensation: prod 41 -> 40 (restored)", text, StringComparison.Ordinal);

@@ -24,7 +24,8 @@ public sealed class ApprovalTests
             wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = plan.Requester, Decision = VoteDecision.Approve })));
         Assert.Equal(ApprovalRules.SelfApproval, ((ApplicationFailureException)self.InnerException!).ErrorType);
 
-        var receipt = await handle.ExecuteUpdateAsync(wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = "T-JOSH", Decision = VoteDecision.Approve, Comment = "gate ok" }));
+        var code = await harness.CodeAsync(handle.Id, "T-JOSH", "approve");
+        var receipt = await handle.ExecuteUpdateAsync(wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = "T-JOSH", Decision = VoteDecision.Approve, Comment = "gate ok", Code = code }));
         Assert.True(receipt.Status.Approved);
         var again = await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() => handle.ExecuteUpdateAsync(
             wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = "T-JOSH", Decision = VoteDecision.Reject })));
@@ -56,7 +57,8 @@ public sealed class ApprovalTests
         await handle.SignalAsync("approve", [new ApprovalSignal { Approver = "T-JOSH" }]);
         await handle.SignalAsync(WindowHandlers.Extend, [new Dictionary<string, object> { ["until"] = "2030-01-01T10:00", ["by"] = "ops-lead" }]);
         // Lower-case field names, as a person types them into the Temporal UI, are fine.
-        await handle.SignalAsync(WindowHandlers.Approve, [new Dictionary<string, object> { ["approver"] = "T-JOSH", ["comment"] = "typed in the UI" }]);
+        var code = await harness.CodeAsync(handle.Id, "T-JOSH", "approve");
+        await handle.SignalAsync(WindowHandlers.Approve, [new Dictionary<string, object> { ["approver"] = "T-JOSH", ["code"] = code, ["comment"] = "typed in the UI" }]);
         await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
 
         var report = await handle.GetResultAsync();
@@ -91,7 +93,8 @@ public sealed class ApprovalTests
         var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
         var handle = await harness.ScheduleAsync(plan);
         await handle.SignalAsync(WindowHandlers.Reject, [new ApprovalSignal { Approver = "ops-lead-2", Comment = "x" }]);
-        await handle.SignalAsync(WindowHandlers.Reject, [new ApprovalSignal { Approver = "sre-oncall", Comment = "conflicts with the billing run" }]);
+        var code = await harness.CodeAsync(handle.Id, "sre-oncall", "reject");
+        await handle.SignalAsync(WindowHandlers.Reject, [new ApprovalSignal { Approver = "sre-oncall", Code = code, Comment = "conflicts with the billing run" }]);
 
         var report = await handle.GetResultAsync();
 

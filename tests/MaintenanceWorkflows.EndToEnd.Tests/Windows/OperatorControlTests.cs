@@ -81,8 +81,10 @@ public sealed class OperatorControlTests
 
         await SleepUntilAsync(harness, plan.Window.Start + TimeSpan.FromMinutes(2));
         await handle.SignalAsync(WindowHandlers.Pause, [new OperatorCommand { By = "ops-lead", Reason = "support asked to wait" }]);
-        var newEnd = plan.Window.End + TimeSpan.FromHours(1);
-        await handle.SignalAsync(WindowHandlers.Extend, [new ExtendCommand { Until = newEnd, By = "ops-lead", Reason = "paused for support" }]);
+        // The policy allows one extension of 30 minutes; ops-lead's extend-1 code came in their own email.
+        var newEnd = plan.Window.End + TimeSpan.FromMinutes(30);
+        var code = await harness.CodeAsync(handle.Id, "ops-lead", "extend-1");
+        await handle.SignalAsync(WindowHandlers.Extend, [new ExtendCommand { Until = newEnd, By = "ops-lead", Code = code, Reason = "paused for support" }]);
         await SleepUntilAsync(harness, plan.Window.Start + TimeSpan.FromMinutes(25));
 
         var paused = await handle.QueryAsync(wf => wf.Status);

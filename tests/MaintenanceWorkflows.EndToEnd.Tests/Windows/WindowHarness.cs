@@ -107,8 +107,38 @@ public sealed class WindowHarness : IAsyncDisposable
         return plan with { Window = plan.Window with { Start = start, End = start + plan.Window.Duration } };
     }
 
-    public Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> ScheduleAsync(MaintenancePlan plan) =>
-        ScheduleCommand.StartAsync(Client, TaskQueue, plan, "end-to-end test");
+    /// <summary>Schedules the plan and returns once the worker has prepared the window (its policy is recorded).</summary>
+    public async Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> ScheduleAsync(MaintenancePlan plan)
+    {
+        var handle = await ScheduleCommand.StartAsync(Client, TaskQueue, plan, "end-to-end test");
+        await WaitForAsync(handle, s => s.PolicyHash is not null);
+        return handle;
+    }
+
+    /// <summary>
+    /// Polls the window's Status (30 s at most) until <paramref name="until"/> holds: signals whose handlers ask the
+    /// worker (proof checks) take effect a moment after they are sent. Returns the status that satisfied it.
+    /// </summary>
+    public static async Task<WindowStatus> WaitForAsync(WorkflowHandle handle, Func<WindowStatus, bool> until)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        ArgumentNullException.ThrowIfNull(until);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var status = await handle.QueryAsync<WindowStatus>(WindowHandlers.Status, []);
+            if (until(status))
+            {
+                return status;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{handle.Id}: the window's status did not reach the expected state within 30 s (phase {status.Phase}, {status.RefusalCount} refusal(s), last: {status.LastRefusal?.Reason})");
+            }
+            // A poll interval, not a timing assumption: the loop ends on the observed state.
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+    }
 
     /// <summary>Acknowledges every manual checklist item, as the operators on the window would.</summary>
     public static async Task AcknowledgeChecklistAsync(WorkflowHandle handle, MaintenancePlan plan, string by = "ops-lead")
@@ -125,7 +155,9 @@ public sealed class WindowHarness : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(handle);
         var code = await CodeAsync(handle.Id, approver, "approve");
+        var before = await handle.QueryAsync<WindowStatus>(WindowHandlers.Status, []);
         await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = approver, Code = code, Comment = comment }]);
+        await WaitForAsync(handle, s => s.Approvals.ApprovedBy.Contains(approver, StringComparer.OrdinalIgnoreCase) || s.RefusalCount > before.RefusalCount || s.Phase.IsFinal());
     }
 
     /// <summary>The emails the sandbox SES received for this window, addressed to one person.</summary>

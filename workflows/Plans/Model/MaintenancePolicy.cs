@@ -170,6 +170,12 @@ public sealed record ApprovalPolicy
     /// <summary>Seed practice: nobody approves their own window.</summary>
     public bool RequesterMayApprove { get; init; }
 
+    /// <summary>
+    /// Votes count only once the plan's requester confirmed the request with their own code, so naming someone
+    /// else as requester (to approve one's own change) does not work: that person would have to confirm it.
+    /// </summary>
+    public bool RequesterConfirms { get; init; }
+
     /// <summary>Extra approvals a kind of step always needs (seed 001: every alias promotion needs T-JOSH).</summary>
     public IReadOnlyList<ApprovalGate> Gates { get; init; } = [];
 

@@ -168,6 +168,13 @@ public static partial class PlanYaml
             return new LoadResult<T> { Errors = source.Errors };
         }
 
+        if (yaml.IndexOf('\0', StringComparison.Ordinal) is var nul and >= 0)
+        {
+            var line = yaml.AsSpan(0, nul).Count('\n') + 1;
+            source.Error(new Mark(0, line, 1), string.Empty, "the file contains NUL bytes, so it is not a YAML text file; is it the right file?");
+            return new LoadResult<T> { Errors = source.Errors };
+        }
+
         if (FindExcessiveNesting(yaml) is { } deep)
         {
             source.Error(new Mark(0, deep.Line, deep.Column), string.Empty, $"lists and mappings nest more than {MaxDepth} levels deep here; a plan or policy needs a handful. Check for unclosed or repeated brackets.");

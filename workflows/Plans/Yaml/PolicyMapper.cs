@@ -222,6 +222,7 @@ internal static class PolicyMapper
             Approvers = m.List("approvers", (n, p) => ReadApprover(s, n, p)),
             Operators = m.List("operators", (n, p) => ReadApprover(s, n, p)),
             RequesterMayApprove = m.Optional("requesterMayApprove", s.Bool) ?? false,
+            RequesterConfirms = m.Optional("requesterConfirms", s.Bool) ?? false,
             Gates = m.List("gates", (n, p) => ReadGate(s, n, p)),
             Channels = m.Strings("channels"),
             EscalationChannels = m.Strings("escalationChannels"),

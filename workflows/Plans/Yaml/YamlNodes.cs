@@ -37,10 +37,19 @@ internal sealed class YamlSource(string file, DateTimeOffset? now)
     public static bool IsNull(YamlNode node) =>
         node is YamlScalarNode { Style: ScalarStyle.Plain } s && (string.IsNullOrEmpty(s.Value) || s.Value is "~" or "null" or "Null" or "NULL");
 
+    /// <summary>Longest text any single field takes (a long description is a few thousand characters).</summary>
+    public const int MaxScalarLength = 20_000;
+
     public string? Scalar(YamlNode node, string path, string expected)
     {
         if (node is YamlScalarNode scalar && !IsNull(node))
         {
+            if (scalar.Value is { Length: > MaxScalarLength } text)
+            {
+                Error(node, path, $"the value is {text.Length} characters long; at most {MaxScalarLength} are accepted here.");
+                return null;
+            }
+
             return scalar.Value;
         }
 
