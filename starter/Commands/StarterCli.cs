@@ -33,13 +33,14 @@ public static class StarterCli
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    /// <param name="ct">Cancelled like Ctrl+C (tests stop `demo --ui` with it).</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
         var root = Build(output, error);
         var parsed = root.Parse(args);
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, ct);
         }
 #pragma warning disable CA1031 // The CLI's last line of defence: a message, never a stack trace (unless asked for).
         catch (Exception e)

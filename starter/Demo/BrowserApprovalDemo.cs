@@ -35,6 +35,9 @@ public sealed class BrowserApprovalDemo(TextWriter output, object writeLock)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(world);
+        // After `starter demo` the first window has already promoted prod to v40; this window promotes it again
+        // from the release it expects (its pre-check refuses drift), so prod goes back to that release first.
+        world.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion = SandboxWorld.InitialProdVersion;
         var policy = PlanYaml.LoadPolicyFile(Path.Combine(examplesDirectory, "policy.yaml"));
         var example = PlanYaml.LoadPlanFile(Path.Combine(examplesDirectory, DemoRunner.CompletingPlan), now);
         var plan = DemoRunner.Reschedule(
@@ -86,13 +89,19 @@ public sealed class BrowserApprovalDemo(TextWriter output, object writeLock)
         await Task.Delay(Timeout.Infinite, ct);
     }
 
-    /// <summary>Reads the window's status after each signal until its approval is complete.</summary>
-    private static async Task WaitForApprovalAsync(WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, CancellationToken ct)
+    /// <summary>
+    /// Waits until the window's approval is complete: after a signal arrives, its status is read at each
+    /// completed workflow task (a vote counts only once the worker has checked its proof code).
+    /// </summary>
+    public static async Task WaitForApprovalAsync(WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(handle);
         var options = new WorkflowHistoryEventFetchOptions { WaitNewEvent = true, Rpc = new RpcOptions { CancellationToken = ct } };
+        var signalled = false;
         await foreach (var e in handle.FetchHistoryEventsAsync(options).WithCancellation(ct))
         {
-            if (e.WorkflowExecutionSignaledEventAttributes != null &&
+            signalled |= e.WorkflowExecutionSignaledEventAttributes != null;
+            if (signalled && e.WorkflowTaskCompletedEventAttributes != null &&
                 (await handle.QueryAsync(wf => wf.Status, new WorkflowQueryOptions { Rpc = new RpcOptions { CancellationToken = ct } })).Approvals.Approved)
             {
                 return;

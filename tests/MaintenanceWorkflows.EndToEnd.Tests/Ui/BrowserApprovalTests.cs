@@ -86,6 +86,10 @@ public sealed class BrowserApprovalTests(ITestOutputHelper log)
 
                 // 4. The window is approved, and (time skipping now allowed) runs to the end; the page shows it.
                 await WaitForTextAsync(page, "Workflow Execution Signaled");
+                using (var approval = new CancellationTokenSource(StepTimeout))
+                {
+                    await BrowserApprovalDemo.WaitForApprovalAsync(window.Handle, approval.Token);
+                }
                 var status = await window.Handle.QueryAsync(wf => wf.Status);
                 Assert.True(status.Approvals.Approved, "the Approve signal from the browser did not approve the window");
                 Assert.Contains(BrowserApprovalDemo.Approver, status.Approvals.ApprovedBy);

@@ -1,0 +1,62 @@
+using System.Text.RegularExpressions;
+using MaintenanceWorkflows.Starter.Commands;
+using MaintenanceWorkflows.Workflows;
+using Temporalio.Client;
+
+namespace MaintenanceWorkflows.EndToEnd.Tests.Ui;
+
+/// <summary>`starter demo --ui` through the command line: the printed signal approves the waiting window, which the demo follows to its end; cancelling (Ctrl+C) ends it with exit 0.</summary>
+public sealed partial class DemoUiTests : IDisposable
+{
+    private readonly string output = Directory.CreateTempSubdirectory("demo-ui-").FullName;
+
+    public void Dispose() => Directory.Delete(output, recursive: true);
+
+    [Fact]
+    public async Task DemoUi_PrintedSignalApprovesTheWaitingWindow_FollowedToTheEndThenCtrlCStops()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var running = StarterCli.RunAsync(["demo", "--ui", "--ui-port", "0", "--examples", Repo.Path("examples"), "--out", output], stdout, stderr, stop.Token);
+
+        var printed = await WaitForAsync(stdout, running, SignalLine());
+        Assert.Matches(@"web UI      http://localhost:\d+/", stdout.ToString());
+        var target = DevServerLine().Match(stdout.ToString()).Groups[1].Value;
+        var client = await TemporalClient.ConnectAsync(new(target));
+        // Exactly what the person is told to send, as the Temporal UI sends it (one JSON payload).
+        await client.GetWorkflowHandle(printed.Groups["id"].Value)
+            .SignalAsync(WindowHandlers.Approve, [System.Text.Json.JsonDocument.Parse(printed.Groups["json"].Value).RootElement]);
+
+        await WaitForAsync(stdout, running, OutcomeLine());
+        Assert.Contains("approved    maint-lambda-v40-promotion-browser", stdout.ToString(), StringComparison.Ordinal);
+        await stop.CancelAsync();
+        Assert.Equal(0, await running.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("demo stopped.", stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<Match> WaitForAsync(StringWriter stdout, Task<int> running, Regex pattern)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (true)
+        {
+            var match = pattern.Match(stdout.ToString());
+            if (match.Success)
+            {
+                return match;
+            }
+            Assert.False(running.IsCompleted, stdout.ToString());
+            Assert.False(deadline.IsCancellationRequested, $"no line matching {pattern} within 3 minutes:\n{stdout}");
+            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        }
+    }
+
+    [GeneratedRegex(@"1\. open http://localhost:\d+/namespaces/default/workflows/(?<id>\S+)\n[\s\S]*?4\. input \(JSON\): (?<json>\{.*\})")]
+    private static partial Regex SignalLine();
+
+    [GeneratedRegex(@"outcome     lambda-v40-promotion-browser: Completed")]
+    private static partial Regex OutcomeLine();
+
+    [GeneratedRegex(@"devserver   (127\.0\.0\.1:\d+)")]
+    private static partial Regex DevServerLine();
+}
