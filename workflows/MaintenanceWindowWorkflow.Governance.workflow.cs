@@ -42,6 +42,9 @@ public partial class MaintenanceWindowWorkflow
     // Set once the requester confirmed with their own code (policy requesterConfirms).
     private bool requesterConfirmed;
 
+    // Votes whose proof the worker is checking: the approval deadline waits for them, since they may have arrived in time.
+    private int votesInFlight;
+
     private bool ProofRequired => prepared?.ProofRequired ?? true;
 
     /// <summary>Until the requester confirmed (when the policy asks), the window waits for that as for a gate.</summary>

@@ -268,7 +268,8 @@ public partial class MaintenanceWindowWorkflow
     private async Task<(ApprovalVote? Vote, Refusal? Refusal)> JudgeVoteAsync(ApprovalVote vote, SignalRef? signal)
     {
         await PreparedAsync();
-        var refusal = VoteRefusal(vote, Now);
+        // A signal's deadline is judged by its arrival, which the worker reads with the proof; an update arrives now.
+        var refusal = VoteRefusal(vote, signal is null ? Now : scheduledAt);
         if (refusal is not null)
         {
             return (null, refusal);
@@ -284,7 +285,16 @@ public partial class MaintenanceWindowWorkflow
                     RefusedProofMissing,
                     $"no proof: a vote counts only with the {ProofPurposes.For(vote.Decision)} code mailed to {approver}; send {ApprovalExample}."));
             }
-            var verdict = await VerifyAsync(approver, ProofPurposes.For(vote.Decision), vote.Code, schedule.ApprovalDeadline, signal);
+            ProofVerdict verdict;
+            votesInFlight++;
+            try
+            {
+                verdict = await VerifyAsync(approver, ProofPurposes.For(vote.Decision), vote.Code, schedule.ApprovalDeadline, signal);
+            }
+            finally
+            {
+                votesInFlight--;
+            }
             if (!verdict.Valid)
             {
                 return (null, new Refusal(RefusedProofInvalid, verdict.Reason));

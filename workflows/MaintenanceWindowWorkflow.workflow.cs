@@ -165,6 +165,12 @@ public partial class MaintenanceWindowWorkflow
                 await SendCodesAsync("escalation");
                 continue;
             }
+            if (!approval.Approved && !approvalMayFollow && now >= schedule.ApprovalDeadline && votesInFlight > 0)
+            {
+                // A vote that arrived before the deadline is judged by its arrival, even when a busy worker checks it later.
+                await Workflow.WaitConditionAsync(() => votesInFlight == 0, Never);
+                continue;
+            }
             if (!approval.Approved && !approvalMayFollow && now >= schedule.ApprovalDeadline)
             {
                 return StageResult.Closed(await CancelAsync(
