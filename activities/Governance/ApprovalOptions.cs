@@ -70,5 +70,20 @@ public sealed partial class ApprovalOptionsValidator : IValidateOptions<Approval
 /// <summary>The signing keys, for the worker's one redaction step: should a key ever reach a text bound for history or a log, it is removed.</summary>
 public sealed class ApprovalKeySecrets(IOptions<ApprovalOptions> options) : Redaction.ISecretValues
 {
-    public IEnumerable<string?> Values => options.Value.PreviousKeys.Values.Append(options.Value.SigningKey);
+    public IEnumerable<string?> Values
+    {
+        get
+        {
+            try
+            {
+                return options.Value.PreviousKeys.Values.Append(options.Value.SigningKey).ToList();
+            }
+            catch (OptionsValidationException)
+            {
+                // A host without approvals configured (activities used on their own) has no key to hide; the worker
+                // itself refuses to start without one (ValidateOnStart), so this never weakens a real worker.
+                return [];
+            }
+        }
+    }
 }
