@@ -115,7 +115,6 @@ public static class ServiceCollectionExtensions
         services.AddOptions<ApprovalOptions>().Bind(configuration.GetSection(ApprovalOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>());
         services.TryAddSingleton<ApprovalProofs>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISecretValues, ApprovalKeySecrets>());
         services.TryAddScoped<GovernanceActivities>();
         return services;
     }

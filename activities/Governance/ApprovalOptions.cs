@@ -67,8 +67,3 @@ public sealed partial class ApprovalOptionsValidator : IValidateOptions<Approval
     private static partial Regex KeyId();
 }
 
-/// <summary>The signing keys, for the worker's one redaction step: should a key ever reach a text bound for history or a log, it is removed.</summary>
-public sealed class ApprovalKeySecrets(IOptions<ApprovalOptions> options) : Redaction.ISecretValues
-{
-    public IEnumerable<string?> Values => options.Value.PreviousKeys.Values.Append(options.Value.SigningKey);
-}
