@@ -57,7 +57,9 @@ public partial class MaintenanceWindowWorkflow
             MaintenanceSearchAttributes.WindowStart.ValueSet(schedule.WindowStart),
             MaintenanceSearchAttributes.WindowEnd.ValueSet(progress.WindowEnd),
             MaintenanceSearchAttributes.AffectedSystems.ValueSet(plan.Systems.Select(s => s.Name).ToList()));
-        EnterPhase(WindowPhase.Scheduled, input.ScheduledBy is null ? null : $"scheduled by {input.ScheduledBy}");
+        // Scheduled when Temporal recorded the start, as the history (and so the postmortem) shows it, not when the
+        // worker's policy check above finished.
+        EnterPhase(WindowPhase.Scheduled, input.ScheduledBy is null ? null : $"scheduled by {input.ScheduledBy}", new DateTimeOffset(Workflow.Info.StartTime, TimeSpan.Zero));
 
         // A Temporal cancellation request is an abort: what ran is rolled back and the report still
         // comes back. Every wait below therefore uses its own token instead of the workflow's.
@@ -596,10 +598,10 @@ public partial class MaintenanceWindowWorkflow
         return summary;
     }
 
-    private void EnterPhase(WindowPhase next, string? note = null)
+    private void EnterPhase(WindowPhase next, string? note = null, DateTimeOffset? at = null)
     {
         progress.Phase = next;
-        progress.PhaseSince = Now;
+        progress.PhaseSince = at ?? Now;
         ledger.Phases.Add(new PhaseChange(next, progress.PhaseSince, note));
         Workflow.UpsertTypedSearchAttributes(MaintenanceSearchAttributes.Phase.ValueSet(next.ToString()));
         Workflow.Logger.LogInformation("Window {WindowId} entered {Phase}", WindowId, next);
