@@ -24,6 +24,9 @@ public partial class MaintenanceWindowWorkflow
     public const string RefusedExtend = "extend.invalid";
     public const string RefusedState = "control.wrong-state";
 
+    /// <summary>Refusals kept in full (the latest); older ones are only counted.</summary>
+    public const int MaxRefusalsKept = 50;
+
     [WorkflowSignal(WindowHandlers.Approve)]
     public Task ApproveAsync(IRawValue? payload = null) => VoteBySignalAsync(WindowHandlers.Approve, VoteDecision.Approve, payload);
 
@@ -261,6 +264,10 @@ public partial class MaintenanceWindowWorkflow
             var previous = ledger.Acknowledgements.Last(a => string.Equals(a.Item, item, StringComparison.OrdinalIgnoreCase));
             return new Refusal(RefusedDuplicateAck, $"'{item}' was already acknowledged by {previous.By} at {ZoneMath.FormatUtc(previous.At)}.");
         }
+        if (ack.Abandon && !plan.Steps.Any(s => s.Rollback is ManualStep r && string.Equals(r.Id, item, StringComparison.OrdinalIgnoreCase)))
+        {
+            return new Refusal(RefusedAckNotAllowed, $"'{item}' is not a manual rollback step; only those can be abandoned (send the acknowledgement without \"abandon\").");
+        }
         if (manual is ManualStep step)
         {
             var allowed = step.AcknowledgedBy.Count > 0
@@ -276,7 +283,7 @@ public partial class MaintenanceWindowWorkflow
 
     private AcknowledgementRecord RecordAcknowledgement(Acknowledgement ack, SignalChannel via)
     {
-        var record = new AcknowledgementRecord(ack.Item!.Trim(), ack.By!.Trim(), ack.Note, Now, via);
+        var record = new AcknowledgementRecord(ack.Item!.Trim(), ack.By!.Trim(), ack.Note, Now, via, ack.Abandon);
         ledger.Acknowledgements.Add(record);
         return record;
     }
@@ -319,7 +326,13 @@ public partial class MaintenanceWindowWorkflow
 
     private void Refuse(string handler, string? by, string code, string reason)
     {
+        // A flood of junk signals must not grow the state, the report or a continue-as-new input without bound.
+        ledger.RefusalCount++;
         ledger.Refusals.Add(new RefusalRecord(handler, string.IsNullOrWhiteSpace(by) ? null : by.Trim(), code, reason, Now));
+        if (ledger.Refusals.Count > MaxRefusalsKept)
+        {
+            ledger.Refusals.RemoveAt(0);
+        }
         Workflow.Logger.LogWarning("Window {WindowId} refused {Handler} from {By}: {Reason}", WindowId, handler, by ?? "(unknown)", reason);
     }
 

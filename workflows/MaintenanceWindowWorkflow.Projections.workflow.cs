@@ -18,13 +18,15 @@ public partial class MaintenanceWindowWorkflow
         WindowStart = schedule.WindowStart,
         WindowEnd = progress.WindowEnd,
         TimeZone = plan.Window.TimeZone,
-        NextDeadline = progress.Phase.IsFinal() ? null : progress.NextDeadline,
+        // While steps run the next deadline is the (possibly extended) window end; after the end of a
+        // window the after-checklist may still be waited for, so a finished window shows it too.
+        NextDeadline = progress.Phase == WindowPhase.InProgress ? new("window end", progress.WindowEnd) : progress.NextDeadline,
         Approvals = Approval,
         EligibleApprovers = schedule.EligibleApprovers,
         Checklist = plan.Checklist.Select(ChecklistStatus).ToList(),
         Steps = plan.Steps.Select((s, i) => new StepStatus(s.Id, s.Title, s.StepType, execution.StepStates[i])).ToList(),
         Paused = progress.Paused,
-        WaitingFor = progress.Phase.IsFinal() ? null : progress.WaitingFor,
+        WaitingFor = progress.WaitingFor,
         LastRefusal = ledger.Refusals.Count == 0 ? null : ledger.Refusals[^1],
     };
 
@@ -44,6 +46,9 @@ public partial class MaintenanceWindowWorkflow
         Phases = ledger.Phases,
         Votes = ledger.Votes,
         Refusals = ledger.Refusals,
+        RefusalCount = ledger.RefusalCount,
+        NextSlot = ledger.NextSlot,
+        Continuations = progress.Continuations,
         Acknowledgements = ledger.Acknowledgements,
         PreChecks = ledger.PreChecks,
         Verification = ledger.Verification,

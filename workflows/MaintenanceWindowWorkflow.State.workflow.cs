@@ -11,6 +11,9 @@ namespace MaintenanceWorkflows.Workflows;
 /// </summary>
 public partial class MaintenanceWindowWorkflow
 {
+    /// <summary>Who a Temporal cancellation request is recorded as.</summary>
+    private const string TemporalCancellation = "Temporal";
+
     private static CancellationToken Never => CancellationToken.None;
 
     private string WindowId => MaintenanceWindowInput.WorkflowIdFor(plan.Id);
@@ -19,7 +22,21 @@ public partial class MaintenanceWindowWorkflow
 
     private ApprovalStatus Approval => ApprovalRules.Tally(schedule, ledger.Votes.Select(v => v.Vote).ToList());
 
-    private bool AbortRequested => progress.AbortReason is not null;
+    /// <summary>
+    /// An operator's Abort, the overrun policy, or a Temporal cancellation request (the UI's "Request
+    /// Cancellation"): the cancellation is read here too, so no wait can miss it.
+    /// </summary>
+    private bool AbortRequested
+    {
+        get
+        {
+            if (progress.AbortReason is null && Workflow.CancellationToken.IsCancellationRequested)
+            {
+                RequestAbort(TemporalCancellation, "workflow cancellation was requested");
+            }
+            return progress.AbortReason is not null;
+        }
+    }
 
     private bool IsAcknowledged(string item) => ledger.Acknowledgements.Any(a => string.Equals(a.Item, item, StringComparison.OrdinalIgnoreCase));
 
@@ -40,6 +57,13 @@ public partial class MaintenanceWindowWorkflow
 
         public bool NoticeSent { get; set; }
 
+        public int RemindersSent { get; set; }
+
+        public bool ApprovalEscalated { get; set; }
+
+        /// <summary>How many times this window continued as new to keep its history short.</summary>
+        public int Continuations { get; set; }
+
         public bool Paused { get; set; }
 
         public string? AbortReason { get; set; }
@@ -54,7 +78,10 @@ public partial class MaintenanceWindowWorkflow
 
         public List<VoteRecord> Votes { get; } = [];
 
+        /// <summary>The latest refusals only (see <see cref="MaxRefusalsKept"/>); <see cref="RefusalCount"/> counts them all.</summary>
         public List<RefusalRecord> Refusals { get; } = [];
+
+        public int RefusalCount { get; set; }
 
         public List<AcknowledgementRecord> Acknowledgements { get; } = [];
 
@@ -74,6 +101,20 @@ public partial class MaintenanceWindowWorkflow
         public List<OperatorAction> OperatorActions { get; } = [];
 
         public VerificationSummary? Verification { get; set; }
+
+        /// <summary>For a postponed window, the next start the policy allows.</summary>
+        public DateTimeOffset? NextSlot { get; set; }
+
+        public void Restore(WindowCarry carried)
+        {
+            Phases.AddRange(carried.Phases);
+            Votes.AddRange(carried.Votes);
+            Refusals.AddRange(carried.Refusals);
+            RefusalCount = carried.RefusalCount;
+            Acknowledgements.AddRange(carried.Acknowledgements);
+            Notices.AddRange(carried.Notices);
+            OperatorActions.AddRange(carried.OperatorActions);
+        }
     }
 
     /// <summary>The work phase: when it started, each step's state, and the compensations registered so far.</summary>
@@ -100,6 +141,9 @@ public partial class MaintenanceWindowWorkflow
     {
         public PromoteLambdaAliasResult? Promoted { get; set; }
     }
+
+    /// <summary>How one compensation ended: undone, or still in place with why.</summary>
+    private sealed record UndoOutcome(bool Undone, string Detail);
 
     /// <summary>How a stage ended: the next stage may run, or the window stops for <see cref="Reason"/>.</summary>
     private sealed record StageResult(bool Proceeds, string Reason)

@@ -79,6 +79,10 @@ public partial class MaintenanceWindowWorkflow
                 progress.WaitingFor = $"acknowledgement of {role} '{step.Id}': {manual.Instructions}";
                 await Workflow.WaitConditionAsync(() => IsAcknowledged(step.Id), ct);
                 var ack = ledger.Acknowledgements.Last(a => string.Equals(a.Item, step.Id, StringComparison.OrdinalIgnoreCase));
+                if (ack.Abandoned)
+                {
+                    throw new ApplicationFailureException($"abandoned by {ack.By}{(ack.Note is null ? string.Empty : $": {ack.Note}")}", nonRetryable: true);
+                }
                 return undoing || ack.Note is null ? $"acknowledged by {ack.By}" : $"acknowledged by {ack.By}: {ack.Note}";
             }
             default:

@@ -43,6 +43,15 @@ public sealed record MaintenanceReport
     /// <summary>Signals and updates that were refused, with the reason (never silently dropped).</summary>
     public required IReadOnlyList<RefusalRecord> Refusals { get; init; }
 
+    /// <summary>All refusals, including those older than the ones kept in <see cref="Refusals"/>.</summary>
+    public int RefusalCount { get; init; }
+
+    /// <summary>For a postponed window: the next start the policy allows (cadence, notice, freezes, blackouts).</summary>
+    public DateTimeOffset? NextSlot { get; init; }
+
+    /// <summary>How many times the window continued as new to keep its history bounded.</summary>
+    public int Continuations { get; init; }
+
     public required IReadOnlyList<AcknowledgementRecord> Acknowledgements { get; init; }
 
     public required IReadOnlyList<CheckResult> PreChecks { get; init; }
@@ -67,7 +76,8 @@ public sealed record VoteRecord(ApprovalVote Vote, SignalChannel Via);
 
 public sealed record RefusalRecord(string Handler, string? By, string Code, string Reason, DateTimeOffset At);
 
-public sealed record AcknowledgementRecord(string Item, string By, string? Note, DateTimeOffset At, SignalChannel Via);
+/// <param name="Abandoned">The operator abandoned a manual rollback step instead of doing it.</param>
+public sealed record AcknowledgementRecord(string Item, string By, string? Note, DateTimeOffset At, SignalChannel Via, bool Abandoned = false);
 
 /// <summary>Abort, pause, resume, extend and automatic overrun decisions, in order.</summary>
 public sealed record OperatorAction(string Action, string By, string? Reason, DateTimeOffset At);
@@ -105,6 +115,9 @@ public enum CompensationOutcome
 
     /// <summary>The compensation failed: this change is still in place and needs a human.</summary>
     Failed,
+
+    /// <summary>The step never started (e.g. a manual step aborted before anyone acknowledged it): nothing to undo.</summary>
+    NotNeeded,
 }
 
 public sealed record CompensationRecord

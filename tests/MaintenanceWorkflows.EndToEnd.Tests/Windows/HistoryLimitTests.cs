@@ -1,10 +1,11 @@
 using MaintenanceWorkflows.Workflows;
 using MaintenanceWorkflows.Workflows.Plans;
+using Xunit.Abstractions;
 
 namespace MaintenanceWorkflows.EndToEnd.Tests.Windows;
 
 /// <summary>The largest window we promise to carry: 50 steps and a 24-hour soak stay far inside Temporal's limits.</summary>
-public sealed class HistoryLimitTests
+public sealed class HistoryLimitTests(ITestOutputHelper output)
 {
     /// <summary>Temporal warns at 10,240 events and 10 MB and terminates at 51,200 events / 50 MB; stay an order of magnitude below.</summary>
     private const int EventBudget = 3_000;
@@ -14,16 +15,7 @@ public sealed class HistoryLimitTests
     public async Task Run_FiftyStepsAndADaySoak_StaysWithinHistoryBudget()
     {
         await using var harness = await WindowHarness.StartAsync();
-        var routine = harness.Policy.Types.Routine with { RequiresCadence = false, MaxDuration = null };
-        var policy = harness.Policy with { Types = harness.Policy.Types with { Routine = routine }, Blackouts = [] };
-        var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
-        var waits = Enumerable.Range(1, 49).Select(i => (PlanStep)new WaitStep { Id = $"pause-{i}", Title = $"Pause {i}", Duration = TimeSpan.FromMinutes(1) });
-        plan = plan with
-        {
-            Steps = [.. plan.Steps, .. waits],
-            Window = plan.Window with { End = plan.Window.Start + TimeSpan.FromHours(26) },
-            Verification = new VerificationSettings { Soak = TimeSpan.FromHours(24), Interval = TimeSpan.FromMinutes(1) },
-        };
+        var (plan, policy) = await LargePlanAsync(harness);
         var handle = await harness.ScheduleAsync(plan, policy);
         await WindowHarness.ApproveAsync(handle);
         await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
@@ -36,9 +28,26 @@ public sealed class HistoryLimitTests
         Assert.Equal(TimeSpan.FromHours(24) / MaintenanceWindowWorkflow.MaxVerificationRounds, report.Verification.Interval);
         var history = await handle.FetchHistoryAsync();
         Assert.True(history.Events.Count < EventBudget, $"{history.Events.Count} events");
+        output.WriteLine($"50 steps + 24 h soak: {history.Events.Count} history events, {history.Events.Sum(e => (long)e.CalculateSize())} bytes");
         var result = history.Events.Last().WorkflowExecutionCompletedEventAttributes.Result.Payloads_[0];
         Assert.True(result.Data.Length < ResultBudgetBytes, $"report is {result.Data.Length} bytes");
         var largestEvent = history.Events.Max(e => e.CalculateSize());
         Assert.True(largestEvent < ResultBudgetBytes, $"largest event is {largestEvent} bytes");
+    }
+
+    /// <summary>50 steps (the promotion and 49 one-minute waits) and a 24-hour soak in a 26-hour window.</summary>
+    internal static async Task<(MaintenancePlan Plan, MaintenancePolicy Policy)> LargePlanAsync(WindowHarness harness)
+    {
+        var routine = harness.Policy.Types.Routine with { RequiresCadence = false, MaxDuration = null };
+        var policy = harness.Policy with { Types = harness.Policy.Types with { Routine = routine }, Blackouts = [] };
+        var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        var waits = Enumerable.Range(1, 49).Select(i => (PlanStep)new WaitStep { Id = $"pause-{i}", Title = $"Pause {i}", Duration = TimeSpan.FromMinutes(1) });
+        plan = plan with
+        {
+            Steps = [.. plan.Steps, .. waits],
+            Window = plan.Window with { End = plan.Window.Start + TimeSpan.FromHours(26) },
+            Verification = new VerificationSettings { Soak = TimeSpan.FromHours(24), Interval = TimeSpan.FromMinutes(1) },
+        };
+        return (plan, policy);
     }
 }
