@@ -76,10 +76,6 @@ public sealed class NotificationActivities(
         return new SendNotificationResult(deliveries);
     }
 
-    [Activity(ActivityNames.UpdateStatusPage)]
-    public Task<StatusPageUpdateResult> UpdateStatusPageAsync(StatusPageUpdateInput input) =>
-        statusPage.UpsertAsync(input, ActivityExecutionContext.Current.CancellationToken);
-
     /// <summary>The status-page state a notice kind moves the maintenance to; null when the kind is not public.</summary>
     internal static StatusPageMaintenanceStatus? StatusFor(NoticeKind kind) => kind switch
     {
