@@ -8,6 +8,8 @@ using MaintenanceWorkflows.Activities.Lambda;
 using MaintenanceWorkflows.Activities.Notifications;
 using MaintenanceWorkflows.Activities.Notifications.Channels;
 using MaintenanceWorkflows.Activities.Redaction;
+using MaintenanceWorkflows.Activities.Rollout;
+using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -56,7 +58,7 @@ public static class ServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddHttpMessageHandler(sp => SigningHandler(sp, "ses", o => o.Ses));
         services.TryAddScoped<SesEmailSender>();
-        services.TryAddScoped<EmailActivities>();
+        services.TryAddScoped<EmailChecks>();
 
         services.AddOptions<TargetsOptions>().Bind(configuration.GetSection(TargetsOptions.Section)).Validate(
             targets => targets.All(t => t.Value.BaseUrl is { IsAbsoluteUri: true }),
@@ -119,6 +121,11 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ApprovalProofs>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISecretValues, ApprovalKeySecrets>());
         services.TryAddScoped<GovernanceActivities>();
+
+        services.AddOptions<FleetsOptions>().Bind(configuration.GetSection(FleetsOptions.Section)).Validate(
+            fleets => fleets.All(f => RolloutRules.ExpandHosts(f.Value, new List<string>()) is var hosts && hosts.Count > 0),
+            "Every Fleets:<name> needs at least one host (a list: Fleets:<name>:0 = pve-{01..08}).").ValidateOnStart();
+        services.TryAddScoped<RolloutActivities>();
         return services;
     }
 
@@ -128,12 +135,12 @@ public static class ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder
             .AddScopedActivities<LambdaActivities>()
-            .AddScopedActivities<EmailActivities>()
             .AddScopedActivities<HttpCheckActivities>()
             .AddScopedActivities<CommandActivities>()
             .AddScopedActivities<NotificationActivities>()
             .AddScopedActivities<CheckBatchActivities>()
-            .AddScopedActivities<GovernanceActivities>();
+            .AddScopedActivities<GovernanceActivities>()
+            .AddScopedActivities<RolloutActivities>();
         builder.ConfigureOptions().Configure<RedactingInterceptor>((options, interceptor) =>
             options.Interceptors = [.. options.Interceptors ?? [], interceptor]);
         return builder;

@@ -42,6 +42,8 @@ public static class WorkerServiceCollectionExtensions
         var deployment = new WorkerDeploymentOptions(new WorkerDeploymentVersion(TemporalSettings.DeploymentName, buildId), useWorkerVersioning: false);
         services.AddHostedTemporalWorker(taskQueue, deployment)
             .AddWorkflow<MaintenanceWindowWorkflow>()
+            .AddWorkflow<Workflows.Rollout.FleetRolloutWorkflow>()
+            .AddWorkflow<Workflows.Rollout.RolloutBatchWorkflow>()
             .AddMaintenanceActivities()
             .ConfigureOptions()
             .Configure<IOptions<TemporalSettings>, ILoggerFactory>((options, settings, loggers) =>

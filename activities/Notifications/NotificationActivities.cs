@@ -102,10 +102,6 @@ public sealed class NotificationActivities(
     /// <summary>Stable across retries and worker crashes of one activity, different for every other notice.</summary>
     internal static string IdempotencyKey(ActivityInfo info) => $"{info.WorkflowId}/{info.WorkflowRunId}/{info.ActivityId}";
 
-    [Activity(ActivityNames.UpdateStatusPage)]
-    public Task<StatusPageUpdateResult> UpdateStatusPageAsync(StatusPageUpdateInput input) =>
-        statusPage.UpsertAsync(input, ActivityExecutionContext.Current.CancellationToken);
-
     /// <summary>The status-page state a notice kind moves the maintenance to; null when the kind is not public.</summary>
     internal static StatusPageMaintenanceStatus? StatusFor(NoticeKind kind) => kind switch
     {

@@ -74,12 +74,10 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
     {
         await Send(NoticeKind.PreMaintenance, ["status-page"]);
         await Send(NoticeKind.InProgress, ["status-page"]);
-        await host.RunAsync<NotificationActivities, StatusPageUpdateResult>(a => a.UpdateStatusPageAsync(
-            new(WindowId, plan.Title, "Verifying the patch.", StatusPageMaintenanceStatus.Verifying, plan.Window.Start, plan.Window.End, null)));
         var completion = await Send(NoticeKind.Completion, ["status-page"]);
 
         var incident = Assert.Single(statusPage.Incidents.Values);
-        Assert.Equal(["scheduled", "in_progress", "verifying", "completed"], incident.StatusHistory);
+        Assert.Equal(["scheduled", "in_progress", "completed"], incident.StatusHistory);
         Assert.Contains(incident.Id, completion.Deliveries[0].Detail, StringComparison.Ordinal);
     }
 
@@ -109,12 +107,12 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UpdateStatusPage_WrongApiKey_FailsNonRetryableNamingTheSetting()
+    public async Task UpsertStatusPage_WrongApiKey_FailsNonRetryableNamingTheSetting()
     {
         await using var wrong = NewHost("not-the-key");
 
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => wrong.RunAsync<NotificationActivities, StatusPageUpdateResult>(a => a.UpdateStatusPageAsync(
-            new(WindowId, plan.Title, "x", StatusPageMaintenanceStatus.Scheduled, plan.Window.Start, plan.Window.End, null))));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => wrong.Get<StatusPageClient>().UpsertAsync(
+            new(WindowId, plan.Title, "x", StatusPageMaintenanceStatus.Scheduled, plan.Window.Start, plan.Window.End, null), CancellationToken.None));
 
         Assert.True(error.NonRetryable);
         Assert.Contains("HTTP 401", error.Message, StringComparison.Ordinal);
@@ -123,10 +121,10 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UpdateStatusPage_EndBeforeStart_FailsNonRetryable()
+    public async Task UpsertStatusPage_EndBeforeStart_FailsNonRetryable()
     {
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<NotificationActivities, StatusPageUpdateResult>(a => a.UpdateStatusPageAsync(
-            new(WindowId, plan.Title, "x", StatusPageMaintenanceStatus.Scheduled, plan.Window.End, plan.Window.Start, null))));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.Get<StatusPageClient>().UpsertAsync(
+            new(WindowId, plan.Title, "x", StatusPageMaintenanceStatus.Scheduled, plan.Window.End, plan.Window.Start, null), CancellationToken.None));
 
         Assert.True(error.NonRetryable);
         Assert.Contains("ScheduledUntil", error.Message, StringComparison.Ordinal);

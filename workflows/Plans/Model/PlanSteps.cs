@@ -13,6 +13,7 @@ namespace MaintenanceWorkflows.Workflows.Plans;
 [JsonDerivedType(typeof(CommandStep), StepTypes.Command)]
 [JsonDerivedType(typeof(WaitStep), StepTypes.Wait)]
 [JsonDerivedType(typeof(ManualStep), StepTypes.Manual)]
+[JsonDerivedType(typeof(RolloutStep), StepTypes.Rollout)]
 public abstract record PlanStep
 {
     public required string Id { get; init; }
@@ -46,8 +47,9 @@ public static class StepTypes
     public const string Command = "command";
     public const string Wait = "wait";
     public const string Manual = "manual";
+    public const string Rollout = "rollout";
 
-    public static IReadOnlyList<string> All { get; } = [LambdaPromote, HttpRequest, Command, Wait, Manual];
+    public static IReadOnlyList<string> All { get; } = [LambdaPromote, HttpRequest, Command, Wait, Manual, Rollout];
 }
 
 /// <summary>Points a Lambda alias at a version (or at a freshly published one); undone by restoring the old version.</summary>

@@ -6,7 +6,11 @@ namespace MaintenanceWorkflows.Workflows.Plans;
 /// </summary>
 public static class PlanValidator
 {
-    public static IReadOnlyList<PlanViolation> Validate(MaintenancePlan plan, MaintenancePolicy policy, DateTimeOffset now)
+    /// <param name="plan">The plan.</param>
+    /// <param name="policy">The policy it must keep.</param>
+    /// <param name="now">When it is judged.</param>
+    /// <param name="fleets">The worker's fleets by name; null where they are not known (the starter), so named fleets are checked by the worker.</param>
+    public static IReadOnlyList<PlanViolation> Validate(MaintenancePlan plan, MaintenancePolicy policy, DateTimeOffset now, IReadOnlyDictionary<string, IReadOnlyList<string>>? fleets = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(policy);
@@ -28,6 +32,7 @@ public static class PlanValidator
         }
 
         CheckSteps(v, plan);
+        RolloutRules.Check(v, plan, fleets);
         CheckChecks(v, plan);
         CheckChecklist(v, plan);
         CheckApprovals(v, plan, policy, now, windowOk);
@@ -258,7 +263,7 @@ public static class PlanValidator
         }
     }
 
-    private static void CheckStep(ViolationList v, PlanStep step, string path)
+    internal static void CheckStep(ViolationList v, PlanStep step, string path)
     {
         if (!PolicyRules.IsSlug(step.Id))
         {
@@ -302,40 +307,43 @@ public static class PlanValidator
         v.Duplicates(plan.Checks.Select((c, i) => (c.Id, $"checks[{i}]")), "check");
         for (var i = 0; i < plan.Checks.Count; i++)
         {
-            var check = plan.Checks[i];
-            var path = $"checks[{i}]";
-            if (!PolicyRules.IsSlug(check.Id))
-            {
-                v.Error(ViolationCodes.InvalidId, path + ".id", $"'{check.Id}' is not a valid check id.", "Use lower-case letters, digits, '.', '_' and '-'.");
-            }
-
-            switch (check)
-            {
-                case HttpStatusCheck http:
-                    CheckLocation(v, http.Url, http.Target, http.Path, path);
-                    CheckStatus(v, http.ExpectedStatus, path + ".expectedStatus");
-                    break;
-                case HttpJsonCheck json:
-                    CheckLocation(v, json.Url, json.Target, json.Path, path);
-                    CheckStatus(v, json.ExpectedStatus, path + ".expectedStatus");
-                    if (json.RequiredKeys.Count == 0 && json.Expect.Count == 0)
-                    {
-                        v.Error(ViolationCodes.InvalidValue, path + ".requiredKeys", $"Check '{check.Id}' checks nothing in the JSON.", "List requiredKeys (e.g. lambda.version, database, agents) or expect entries, or use http.status.");
-                    }
-
-                    break;
-                case EmailQuotaCheck quota when quota.AmberAt <= 0 || quota.AmberAt >= quota.RedAt:
-                    v.Error(ViolationCodes.EmailQuotaThresholds, path + ".amberAt", $"Amber ({quota.AmberAt}) must be positive and below red ({quota.RedAt}).", "E.g. amberAt: 160, redAt: 200.");
-                    break;
-                case LambdaInvokeCheck invoke when invoke.MaxDuration is { } limit && limit <= TimeSpan.Zero:
-                    v.Error(ViolationCodes.InvalidValue, path + ".maxDuration", "The cold-start limit must be positive.", "E.g. maxDuration: 2000ms.");
-                    break;
-            }
+            CheckCheck(v, plan.Checks[i], $"checks[{i}]");
         }
 
         if (plan.Steps.Any(s => s.ChangesState) && !plan.Checks.Any(c => c.RunsVerify && c.Blocking))
         {
             v.Warning(ViolationCodes.NoVerifyChecks, "checks", "Steps change state but no blocking check runs during verification, so nothing can trigger an automatic rollback.", "Add a verify check (e.g. http.status on the main routes).");
+        }
+    }
+
+    internal static void CheckCheck(ViolationList v, PlanCheck check, string path)
+    {
+        if (!PolicyRules.IsSlug(check.Id))
+        {
+            v.Error(ViolationCodes.InvalidId, path + ".id", $"'{check.Id}' is not a valid check id.", "Use lower-case letters, digits, '.', '_' and '-'.");
+        }
+
+        switch (check)
+        {
+            case HttpStatusCheck http:
+                CheckLocation(v, http.Url, http.Target, http.Path, path);
+                CheckStatus(v, http.ExpectedStatus, path + ".expectedStatus");
+                break;
+            case HttpJsonCheck json:
+                CheckLocation(v, json.Url, json.Target, json.Path, path);
+                CheckStatus(v, json.ExpectedStatus, path + ".expectedStatus");
+                if (json.RequiredKeys.Count == 0 && json.Expect.Count == 0)
+                {
+                    v.Error(ViolationCodes.InvalidValue, path + ".requiredKeys", $"Check '{check.Id}' checks nothing in the JSON.", "List requiredKeys (e.g. lambda.version, database, agents) or expect entries, or use http.status.");
+                }
+
+                break;
+            case EmailQuotaCheck quota when quota.AmberAt <= 0 || quota.AmberAt >= quota.RedAt:
+                v.Error(ViolationCodes.EmailQuotaThresholds, path + ".amberAt", $"Amber ({quota.AmberAt}) must be positive and below red ({quota.RedAt}).", "E.g. amberAt: 160, redAt: 200.");
+                break;
+            case LambdaInvokeCheck invoke when invoke.MaxDuration is { } limit && limit <= TimeSpan.Zero:
+                v.Error(ViolationCodes.InvalidValue, path + ".maxDuration", "The cold-start limit must be positive.", "E.g. maxDuration: 2000ms.");
+                break;
         }
     }
 

@@ -282,6 +282,10 @@ internal static class PlanMapper
                     break;
                 }
 
+            case StepTypes.Rollout:
+                step = RolloutMapper.Read(s, m, id, title);
+                break;
+
             case null:
                 step = null;
                 break;
@@ -333,7 +337,7 @@ internal static class PlanMapper
         return args;
     }
 
-    private static PlanCheck? ReadCheck(YamlSource s, YamlNode node, string path)
+    internal static PlanCheck? ReadCheck(YamlSource s, YamlNode node, string path)
     {
         var m = MapReader.Of(s, node, path);
         if (m is null)
