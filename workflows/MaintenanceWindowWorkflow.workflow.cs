@@ -527,7 +527,8 @@ public partial class MaintenanceWindowWorkflow
     /// <summary>Enforces the window end while work runs: extend, roll back or notify, as the policy says.</summary>
     private async Task WatchOverrunAsync()
     {
-        while (!progress.Phase.IsFinal() && progress.Phase != WindowPhase.RollingBack)
+        // Once the work is cancelled the rollback takes over; looping on would spin while a step (a rollout) winds down.
+        while (!progress.Phase.IsFinal() && progress.Phase != WindowPhase.RollingBack && !execution.Cancellation.IsCancellationRequested)
         {
             var end = progress.WindowEnd;
             var wait = end - Now;
