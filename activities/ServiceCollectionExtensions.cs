@@ -8,6 +8,8 @@ using MaintenanceWorkflows.Activities.Lambda;
 using MaintenanceWorkflows.Activities.Notifications;
 using MaintenanceWorkflows.Activities.Notifications.Channels;
 using MaintenanceWorkflows.Activities.Redaction;
+using MaintenanceWorkflows.Activities.Rollout;
+using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -119,6 +121,11 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ApprovalProofs>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISecretValues, ApprovalKeySecrets>());
         services.TryAddScoped<GovernanceActivities>();
+
+        services.AddOptions<FleetsOptions>().Bind(configuration.GetSection(FleetsOptions.Section)).Validate(
+            fleets => fleets.All(f => RolloutRules.ExpandHosts(f.Value, new List<string>()) is var hosts && hosts.Count > 0),
+            "Every Fleets:<name> needs at least one host (a list: Fleets:<name>:0 = pve-{01..08}).").ValidateOnStart();
+        services.TryAddScoped<RolloutActivities>();
         return services;
     }
 
@@ -132,7 +139,8 @@ public static class ServiceCollectionExtensions
             .AddScopedActivities<CommandActivities>()
             .AddScopedActivities<NotificationActivities>()
             .AddScopedActivities<CheckBatchActivities>()
-            .AddScopedActivities<GovernanceActivities>();
+            .AddScopedActivities<GovernanceActivities>()
+            .AddScopedActivities<RolloutActivities>();
         builder.ConfigureOptions().Configure<RedactingInterceptor>((options, interceptor) =>
             options.Interceptors = [.. options.Interceptors ?? [], interceptor]);
         return builder;

@@ -3,6 +3,7 @@ using MaintenanceWorkflows.Activities.Aws;
 using MaintenanceWorkflows.Sandbox.Aws;
 using MaintenanceWorkflows.Sandbox.Chat;
 using MaintenanceWorkflows.Sandbox.Email;
+using MaintenanceWorkflows.Sandbox.Fleet;
 using MaintenanceWorkflows.Sandbox.Lambda;
 using MaintenanceWorkflows.Sandbox.Status;
 using MaintenanceWorkflows.Sandbox.StatusPage;
@@ -34,8 +35,10 @@ public sealed class SandboxWorld : IAsyncDisposable
         LocalStatusService service,
         LocalSesServer ses,
         LocalStatusPage statusPage,
-        LocalChatWebhooks chat)
+        LocalChatWebhooks chat,
+        LocalFleet fleet)
     {
+        Fleet = fleet;
         Lambda = lambda;
         Function = function;
         Service = service;
@@ -59,6 +62,13 @@ public sealed class SandboxWorld : IAsyncDisposable
 
     public LocalChatWebhooks Chat { get; }
 
+    /// <summary>Hosts for rollouts; the worker knows them as fleet <see cref="FleetName"/> (<see cref="FleetHosts"/>).</summary>
+    public LocalFleet Fleet { get; }
+
+    public const string FleetName = "sandbox-nodes";
+
+    public const string FleetHosts = "node-{01..12}";
+
     public static async Task<SandboxWorld> StartAsync()
     {
         var credentials = Credentials;
@@ -70,11 +80,12 @@ public sealed class SandboxWorld : IAsyncDisposable
         var ses = await LocalSesServer.StartAsync(credentials.AccessKeyId, credentials.SecretAccessKey, sentLast24Hours: 37);
         var statusPage = await LocalStatusPage.StartAsync();
         var chat = await LocalChatWebhooks.StartAsync();
-        return new SandboxWorld(lambda, function, service, ses, statusPage, chat);
+        var fleet = await LocalFleet.StartAsync();
+        return new SandboxWorld(lambda, function, service, ses, statusPage, chat, fleet);
     }
 
     /// <summary>Worker configuration (keys as in appsettings / environment variables) pointing every activity here.</summary>
-    public IReadOnlyDictionary<string, string?> WorkerConfiguration() => new Dictionary<string, string?>
+    public IReadOnlyDictionary<string, string?> WorkerConfiguration() => new Dictionary<string, string?>(Fleet.WorkerConfiguration(FleetName, FleetHosts))
     {
         ["Aws:Region"] = "us-east-1",
         ["Aws:Lambda:ServiceUrl"] = Lambda.BaseAddress.ToString(),
@@ -96,6 +107,7 @@ public sealed class SandboxWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Fleet.DisposeAsync();
         await Chat.DisposeAsync();
         await StatusPage.DisposeAsync();
         await Ses.DisposeAsync();

@@ -36,6 +36,8 @@ public static class WorkerServiceCollectionExtensions
         var taskQueue = configuration.GetSection(TemporalSettings.Section)[nameof(TemporalSettings.TaskQueue)] ?? TemporalSettings.DefaultTaskQueue;
         services.AddHostedTemporalWorker(taskQueue)
             .AddWorkflow<MaintenanceWindowWorkflow>()
+            .AddWorkflow<Workflows.Rollout.FleetRolloutWorkflow>()
+            .AddWorkflow<Workflows.Rollout.RolloutBatchWorkflow>()
             .AddMaintenanceActivities()
             .ConfigureOptions()
             .Configure<IOptions<TemporalSettings>, ILoggerFactory, SecretRedactor>((options, settings, hostLoggers, redactor) =>

@@ -22,6 +22,11 @@ public partial class MaintenanceWindowWorkflow
                 ? $"{result.Alias}: {result.PreviousVersion} -> {result.NewVersion}{(result.PublishedVersion is null ? string.Empty : $" (published {result.PublishedVersion})")}"
                 : $"{result.Alias} already on {result.NewVersion}";
         }
+        if (step is RolloutStep rollout)
+        {
+            execution.Compensations.Add(new Compensation(index, step.Id, $"undo rollout '{step.Id}' host by host"));
+            return await RunRolloutAsync(rollout, ct);
+        }
         if (step.Rollback is { } rollback)
         {
             execution.Compensations.Add(new Compensation(index, step.Id, $"{rollback.StepType} '{rollback.Title}'"));
@@ -41,6 +46,10 @@ public partial class MaintenanceWindowWorkflow
             return restored.Changed
                 ? $"{restored.Alias}: {restored.FromVersion} -> {restored.RestoredVersion}"
                 : $"{restored.Alias} already on {restored.RestoredVersion}";
+        }
+        if (step is RolloutStep rollout)
+        {
+            return await UndoRolloutAsync(rollout, ct);
         }
         return await PerformAsync(step.Rollback!, undoing: true, ct);
     }

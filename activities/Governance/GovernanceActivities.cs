@@ -14,7 +14,7 @@ namespace MaintenanceWorkflows.Activities.Governance;
 /// The worker's side of governance: its own policy judges the plan (recorded once per window), and its key
 /// makes and checks the approvers' proof codes. The key and the codes never leave through a result.
 /// </summary>
-public sealed class GovernanceActivities(WorkerPolicy worker, ApprovalProofs proofs, SesEmailSender email)
+public sealed class GovernanceActivities(WorkerPolicy worker, ApprovalProofs proofs, SesEmailSender email, Microsoft.Extensions.Options.IOptions<Rollout.FleetsOptions> fleets)
 {
     [Activity(ActivityNames.PrepareWindow)]
     public PreparedWindow PrepareWindow(PrepareWindowInput input)
@@ -24,7 +24,7 @@ public sealed class GovernanceActivities(WorkerPolicy worker, ApprovalProofs pro
         var plan = input.Plan;
         var proof = policy.Types.For(plan.Type).Approval.Proof == ProofMode.Code;
         var confirms = proof && policy.Approvals.RequesterConfirms;
-        var violations = PlanValidator.Validate(plan, policy, input.ScheduledAt).ToList();
+        var violations = PlanValidator.Validate(plan, policy, input.ScheduledAt, fleets.Value.AsLookup()).ToList();
         if (confirms && !policy.Approvals.Approvers.Concat(policy.Approvals.Operators).Any(p => string.Equals(p.Id, plan.Requester.Trim(), StringComparison.OrdinalIgnoreCase) && p.Email is { Length: > 0 }))
         {
             violations.Add(new PlanViolation

@@ -102,8 +102,14 @@ public sealed class WorkflowRun
 
     public List<ClockTimer> RunTimers { get; } = [];
 
-    /// <summary>Completed (and replaced) whenever history grows or the run closes.</summary>
-    public TaskCompletionSource Changed { get; set; } = NewSignal();
+    /// <summary>
+    /// Completed (and replaced) when the run changes, if someone waits for it; null when nobody does, so
+    /// the many changes nobody watches cost nothing.
+    /// </summary>
+    public TaskCompletionSource? Changed { get; set; }
+
+    /// <summary>Completed when the run closes (result waiters need nothing earlier).</summary>
+    public TaskCompletionSource Closed { get; } = NewSignal();
 
     public HistoryEvent? CloseEvent => IsRunning || History.Count == 0 ? null : History[^1];
 

@@ -32,4 +32,10 @@ public static class ActivityNames
 
     /// <summary><see cref="Governance.SendApprovalCodesInput"/> -> <see cref="Governance.SendApprovalCodesResult"/>.</summary>
     public const string SendApprovalCodes = "SendApprovalCodes";
+
+    /// <summary><see cref="Rollout.ResolveFleetInput"/> -> <see cref="Rollout.ResolveFleetResult"/>.</summary>
+    public const string ResolveFleet = "ResolveFleet";
+
+    /// <summary><see cref="Rollout.ReadRolloutInput"/> -> <see cref="Rollout.ReadRolloutResult"/>.</summary>
+    public const string ReadRollout = "ReadRollout";
 }
