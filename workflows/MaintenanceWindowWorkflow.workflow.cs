@@ -657,7 +657,7 @@ public partial class MaintenanceWindowWorkflow
     {
         var channels = kind == NoticeKind.Cancelled && !customersToo ? schedule.ChannelsFor(NoticeKind.ApprovalRequest) : schedule.ChannelsFor(kind);
         facts = facts with { At = facts.At ?? Now };
-        var deliveries = await WindowNotices.SendAsync(WindowId, plan, policy, kind, facts, channels, progress.WindowEnd);
+        var deliveries = await WindowNotices.SendAsync(WindowId, plan, NoticePolicy.For(plan, policy, schedule), kind, facts, channels, progress.WindowEnd);
         ledger.Notices.Add(new NoticeRecord { Kind = kind, At = facts.At.Value, Deliveries = deliveries });
     }
 

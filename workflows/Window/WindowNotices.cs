@@ -21,7 +21,7 @@ internal static class WindowNotices
     public static async Task<IReadOnlyList<ChannelDelivery>> SendAsync(
         string windowId,
         MaintenancePlan plan,
-        MaintenancePolicy policy,
+        NoticePolicy policy,
         NoticeKind kind,
         NoticeFacts facts,
         IReadOnlyList<string> channels,
