@@ -892,7 +892,8 @@ public partial class MaintenanceWindowWorkflow
         {
             // The channels go out side by side, each with its own retries; results keep the policy's order.
             var windowEnd = progress.WindowEnd;
-            var deliveries = await Workflow.WhenAllAsync(channels.Select(c => WindowNotices.SendAsync(WindowId, plan, policy, kind, facts, c, windowEnd)));
+            var noticePolicy = NoticePolicy.For(plan, policy, schedule);
+            var deliveries = await Workflow.WhenAllAsync(channels.Select(c => WindowNotices.SendAsync(WindowId, plan, noticePolicy, kind, facts, c, windowEnd)));
             ledger.Notices.Add(new NoticeRecord { Kind = kind, At = facts.At.Value, Deliveries = deliveries });
             return deliveries;
         }
