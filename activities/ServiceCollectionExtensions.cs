@@ -58,7 +58,7 @@ public static class ServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler(NoRedirects)
             .AddHttpMessageHandler(sp => SigningHandler(sp, "ses", o => o.Ses));
         services.TryAddScoped<SesEmailSender>();
-        services.TryAddScoped<EmailActivities>();
+        services.TryAddScoped<EmailChecks>();
 
         services.AddOptions<TargetsOptions>().Bind(configuration.GetSection(TargetsOptions.Section)).Validate(
             targets => targets.All(t => t.Value.BaseUrl is { IsAbsoluteUri: true }),
@@ -135,7 +135,6 @@ public static class ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder
             .AddScopedActivities<LambdaActivities>()
-            .AddScopedActivities<EmailActivities>()
             .AddScopedActivities<HttpCheckActivities>()
             .AddScopedActivities<CommandActivities>()
             .AddScopedActivities<NotificationActivities>()

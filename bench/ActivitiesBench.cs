@@ -72,8 +72,8 @@ public static class ActivitiesBench
             string.Empty,
             [new("Host", "lambda.us-east-1.amazonaws.com"), new("Content-Type", "application/json"), new("X-Amz-Date", "20261123T021500Z")],
             SigV4Signer.HexSha256(Encoding.UTF8.GetBytes("""{"FunctionVersion":"40"}""")));
-        var aliasCheck = new LambdaAliasCheckInput("alias", "Alias parity", "beak-api", "prod", "1");
-        var statusCheck = new StatusEndpointCheckInput("status", "Status", null, "beak", "/beak/system/status", 200, ["lambda.version", "database", "agents"], null, null, TimeSpan.FromSeconds(5));
+        var aliasCheck = new LambdaAliasCheck { Id = "alias", Title = "Alias parity", Function = "beak-api", Alias = "prod", ExpectedVersion = "1" };
+        var statusCheck = new HttpJsonCheck { Id = "status", Title = "Status", Target = "beak", Path = "/beak/system/status", RequiredKeys = ["lambda.version", "database", "agents"], Timeout = TimeSpan.FromSeconds(5) };
         var plan = PlanYaml.LoadPlanFile(Path.Combine("examples", "lambda-v40-promotion.yaml"));
         var policy = PlanYaml.LoadPolicyFile(Path.Combine("examples", "policy.yaml"));
 
@@ -81,7 +81,7 @@ public static class ActivitiesBench
 
         // Warm-up: JIT, connection pools, template compilation.
         await Measurement.RunAsync("warm-up", 200, concurrency, _ => environment.RunAsync(() => lambdaActivities.CheckAliasAsync(aliasCheck)));
-        await Measurement.RunAsync("warm-up", 200, concurrency, _ => environment.RunAsync(() => httpActivities.CheckStatusEndpointAsync(statusCheck)));
+        await Measurement.RunAsync("warm-up", 200, concurrency, _ => environment.RunAsync(() => httpActivities.CheckEndpointAsync(statusCheck)));
         await Measurement.RunAsync("warm-up", 50, 1, _ => Task.FromResult(renderer.Render(NoticeKind.PreMaintenance, NoticeModel.Create(plan, policy, NoticeKind.PreMaintenance))));
 
         var results = new[]
@@ -91,13 +91,13 @@ public static class ActivitiesBench
                 SigV4Signer.Sign(request, credentials.AccessKeyId, credentials.SecretAccessKey, "us-east-1", "lambda", DateTimeOffset.UtcNow);
                 return Task.CompletedTask;
             }),
-            await Measurement.RunAsync("CheckLambdaAlias (signed, verified)", count, concurrency, _ => environment.RunAsync(() => lambdaActivities.CheckAliasAsync(aliasCheck))),
+            await Measurement.RunAsync("lambda.alias check (signed, verified)", count, concurrency, _ => environment.RunAsync(() => lambdaActivities.CheckAliasAsync(aliasCheck))),
             await Measurement.RunAsync("PromoteLambdaAlias + Restore", count / 4, 1, async i =>
             {
                 var promoted = await environment.RunAsync(() => lambdaActivities.PromoteAliasAsync(new("bench", $"step-{i}", "beak-api", "prod", "2")));
                 await environment.RunAsync(() => lambdaActivities.RestoreAliasAsync(new("bench", $"step-{i}", "beak-api", "prod", promoted.PreviousVersion, promoted.NewVersion)));
             }),
-            await Measurement.RunAsync("CheckStatusEndpoint (3 JSON keys)", count, concurrency, _ => environment.RunAsync(() => httpActivities.CheckStatusEndpointAsync(statusCheck))),
+            await Measurement.RunAsync("http.json check (3 JSON keys)", count, concurrency, _ => environment.RunAsync(() => httpActivities.CheckEndpointAsync(statusCheck))),
             await Measurement.RunAsync("render pre-maintenance notice", count / 4, 1, _ =>
                 Task.FromResult(renderer.Render(NoticeKind.PreMaintenance, NoticeModel.Create(plan, policy, NoticeKind.PreMaintenance)))),
         };

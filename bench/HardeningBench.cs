@@ -9,6 +9,7 @@ using MaintenanceWorkflows.Sandbox.Aws;
 using MaintenanceWorkflows.Sandbox.BadInput;
 using MaintenanceWorkflows.Starter.Commands;
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -149,7 +150,7 @@ public static class HardeningBench
         var before = Environment.WorkingSet;
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var watch = Stopwatch.StartNew();
-        var result = await new ActivityEnvironment().RunAsync(() => checks.CheckStatusEndpointAsync(new("big", "big", null, "big", "/huge", 200, ["ok"], null, null, TimeSpan.FromSeconds(60))));
+        var result = await new ActivityEnvironment().RunAsync(() => checks.CheckEndpointAsync(new HttpJsonCheck { Id = "big", Title = "big", Target = "big", Path = "/huge", RequiredKeys = ["ok"], Timeout = TimeSpan.FromSeconds(60) }));
         watch.Stop();
         var grew = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"400 MiB check answer: {result.Status} in {watch.Elapsed.TotalMilliseconds:0} ms, {grew / 1048576.0:0.0} MiB allocated, working set {before / 1048576.0:0} -> {Environment.WorkingSet / 1048576.0:0} MiB (process peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MiB): {Clip(result.Message)}"));

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Temporalio.Activities;
@@ -12,7 +13,7 @@ using Temporalio.Exceptions;
 
 namespace MaintenanceWorkflows.Activities.Http;
 
-/// <summary>HTTP health checks and the http.request step. A failing check is a red result, not an exception.</summary>
+/// <summary>The http.request step activity, and the http.status, http.json and freeze-flag checks (run by <see cref="Checks.CheckBatchActivities"/>). A failing check is a red result, not an exception.</summary>
 public sealed class HttpCheckActivities(
     IHttpClientFactory httpClientFactory,
     HttpTargets targets,
@@ -28,38 +29,55 @@ public sealed class HttpCheckActivities(
 
     private const int BodyTailLength = 2000;
 
-    [Activity(ActivityNames.CheckStatusEndpoint)]
-    public async Task<CheckResult> CheckStatusEndpointAsync(StatusEndpointCheckInput input)
+    /// <summary>The http.status check: an http.json check with no keys or values to look for.</summary>
+    public Task<CheckResult> CheckEndpointAsync(HttpStatusCheck check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        return CheckEndpointAsync(new HttpJsonCheck
+        {
+            Id = check.Id,
+            Title = check.Title,
+            Timeout = check.Timeout,
+            Url = check.Url,
+            Target = check.Target,
+            Path = check.Path,
+            ExpectedStatus = check.ExpectedStatus,
+            MaxLatency = check.MaxLatency,
+        });
+    }
+
+    /// <summary>The http.json check: status, required JSON keys, expected values, latency.</summary>
+    public async Task<CheckResult> CheckEndpointAsync(HttpJsonCheck input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var owner = $"check '{input.CheckId}'";
+        var owner = $"check '{input.Id}'";
         var (url, headers) = targets.Resolve(input.Url, input.Target, input.Path, owner);
-        var requiredKeys = input.RequiredKeys ?? [];
-        var expectedValues = input.ExpectedValues ?? [];
+        var requiredKeys = input.RequiredKeys;
+        var expectedValues = input.Expect;
         var thresholdParts = new List<string> { $"HTTP {input.ExpectedStatus}" };
         if (requiredKeys.Count > 0)
         {
             thresholdParts.Add("keys " + string.Join(", ", requiredKeys));
         }
 
-        thresholdParts.AddRange(expectedValues.Select(v => $"{v.Path} = {v.Value}"));
-        if (input.LatencyLimit is { } limit)
+        thresholdParts.AddRange(expectedValues.Select(v => $"{v.Path} = {v.EqualTo}"));
+        if (input.MaxLatency is { } limit)
         {
             thresholdParts.Add($"within {Ms(limit)}");
         }
 
         var threshold = string.Join("; ", thresholdParts);
-        var probe = await ProbeAsync(HttpMethod.Get, url, headers, null, null, input.Timeout);
+        var probe = await ProbeAsync(HttpMethod.Get, url, headers, null, null, input.TimeoutOrDefault);
         if (probe.Error is not null)
         {
-            return Result(input.CheckId, input.Name, CheckStatus.Red, probe.Error, threshold, $"{url} {probe.Error}.", probe.Latency, []);
+            return Result(input.Id, input.Title, CheckStatus.Red, probe.Error, threshold, $"{url} {probe.Error}.", probe.Latency, []);
         }
 
         var details = new List<CheckDetail>
         {
             new("status", probe.Status == input.ExpectedStatus, $"HTTP {probe.Status}", StatusMeaning(probe.Status)),
         };
-        if (input.LatencyLimit is { } latencyLimit)
+        if (input.MaxLatency is { } latencyLimit)
         {
             details.Add(new("latency", probe.Latency <= latencyLimit, Ms(probe.Latency), $"limit {Ms(latencyLimit)}"));
         }
@@ -90,8 +108,8 @@ public sealed class HttpCheckActivities(
                     {
                         var present = JsonPaths.TryGet(document.RootElement, expected.Path, out var value);
                         var actual = present ? JsonPaths.Text(value) : "missing";
-                        var matches = present && actual == expected.Value;
-                        details.Add(new(expected.Path, matches, actual, matches ? "as expected" : $"expected {expected.Value}"));
+                        var matches = present && actual == expected.EqualTo;
+                        details.Add(new(expected.Path, matches, actual, matches ? "as expected" : $"expected {expected.EqualTo}"));
                     }
                 }
             }
@@ -102,132 +120,30 @@ public sealed class HttpCheckActivities(
         var message = failed.Count == 0
             ? $"{url} answered HTTP {probe.Status} in {Ms(probe.Latency)} with everything expected."
             : $"{url}: " + string.Join("; ", failed.Select(d => $"{d.Name} {d.Observed} ({d.Message})"));
-        Log(input.CheckId, failed.Count == 0, message);
-        return Result(input.CheckId, input.Name, failed.Count == 0 ? CheckStatus.Green : CheckStatus.Red, observed, threshold, message, probe.Latency, details);
+        Log(input.Id, failed.Count == 0, message);
+        return Result(input.Id, input.Title, failed.Count == 0 ? CheckStatus.Green : CheckStatus.Red, observed, threshold, message, probe.Latency, details);
     }
 
-    [Activity(ActivityNames.CheckRouteHealth)]
-    public async Task<CheckResult> CheckRouteHealthAsync(RouteHealthCheckInput input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var owner = $"check '{input.CheckId}'";
-        if (input.Routes is null || input.Routes.Count == 0)
-        {
-            throw new ApplicationFailureException($"RouteHealthCheckInput.Routes of {owner} is empty; list routes such as /beak, /beak/metrics, /beak/system/status.", ActivityErrorTypes.InvalidInput, nonRetryable: true);
-        }
-
-        var healthy = input.ExpectedStatuses is { Count: > 0 } statuses ? statuses : [200];
-        var threshold = $"HTTP {string.Join("/", healthy)}" + (input.LatencyLimit is { } l ? $" within {Ms(l)}" : string.Empty);
-        var details = new List<CheckDetail>();
-        var total = TimeSpan.Zero;
-        foreach (var route in input.Routes)
-        {
-            var (url, headers) = targets.Resolve(input.BaseUrl is null ? null : Combine(input.BaseUrl, route), input.Target, route, owner);
-            var probe = await ProbeAsync(HttpMethod.Get, url, headers, null, null, input.Timeout);
-            total += probe.Latency;
-
-            // Many slow routes can outlast a heartbeat timeout; each answered route is progress.
-            ActivityExecutionContext.Current.Heartbeat(route);
-            if (probe.Error is not null)
-            {
-                details.Add(new(route, false, probe.Error, $"{url} {probe.Error}"));
-                continue;
-            }
-
-            var statusOk = healthy.Contains(probe.Status);
-            var latencyOk = input.LatencyLimit is not { } limit || probe.Latency <= limit;
-            var why = !statusOk ? StatusMeaning(probe.Status) : !latencyOk ? $"slower than {Ms(input.LatencyLimit!.Value)}" : "healthy";
-            details.Add(new(route, statusOk && latencyOk, $"HTTP {probe.Status} in {Ms(probe.Latency)}", why));
-        }
-
-        var failed = details.Where(d => !d.Passed).ToList();
-        var observed = $"{details.Count - failed.Count}/{details.Count} routes healthy";
-        var message = failed.Count == 0
-            ? $"All {details.Count} routes answered {threshold}."
-            : "Unhealthy routes: " + string.Join("; ", failed.Select(d => $"{d.Name} {d.Observed} ({d.Message})"));
-        Log(input.CheckId, failed.Count == 0, message);
-        return Result(input.CheckId, input.Name, failed.Count == 0 ? CheckStatus.Green : CheckStatus.Red, observed, threshold, message, total, details);
-    }
-
-    [Activity(ActivityNames.CheckHealthScore)]
-    public async Task<CheckResult> CheckHealthScoreAsync(HealthScoreCheckInput input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var owner = $"check '{input.CheckId}'";
-        if (string.IsNullOrWhiteSpace(input.ScorePath))
-        {
-            throw new ApplicationFailureException($"HealthScoreCheckInput.ScorePath of {owner} is required, for example health.score.", ActivityErrorTypes.InvalidInput, nonRetryable: true);
-        }
-
-        if (input.AmberBelow is { } amberBelow && amberBelow < input.RedBelow)
-        {
-            throw new ApplicationFailureException($"HealthScoreCheckInput of {owner}: AmberBelow ({amberBelow}) must not be lower than RedBelow ({input.RedBelow}).", ActivityErrorTypes.InvalidInput, nonRetryable: true);
-        }
-
-        var (url, headers) = targets.Resolve(input.Url, input.Target, input.Path, owner);
-        var threshold = string.Create(CultureInfo.InvariantCulture, $"red below {input.RedBelow}") + (input.AmberBelow is { } a ? string.Create(CultureInfo.InvariantCulture, $", amber below {a}") : string.Empty);
-        var probe = await ProbeAsync(HttpMethod.Get, url, headers, null, null, input.Timeout);
-        if (probe.Error is not null)
-        {
-            return Result(input.CheckId, input.Name, CheckStatus.Red, probe.Error, threshold, $"{url} {probe.Error}.", probe.Latency, []);
-        }
-
-        if (probe.Status is < 200 or > 299)
-        {
-            return Result(input.CheckId, input.Name, CheckStatus.Red, $"HTTP {probe.Status}", threshold, $"{url} answered HTTP {probe.Status}: {StatusMeaning(probe.Status)}.", probe.Latency, []);
-        }
-
-        double score;
-        try
-        {
-            using var document = JsonDocument.Parse(probe.Body);
-            if (!JsonPaths.TryGet(document.RootElement, input.ScorePath, out var value))
-            {
-                return Result(input.CheckId, input.Name, CheckStatus.Red, "missing", threshold, $"{url} has no {input.ScorePath} in its JSON.", probe.Latency, []);
-            }
-
-            if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out score))
-            {
-                return Result(input.CheckId, input.Name, CheckStatus.Red, JsonPaths.Text(value), threshold, $"{input.ScorePath} at {url} is not a number.", probe.Latency, []);
-            }
-        }
-        catch (JsonException e)
-        {
-            return Result(input.CheckId, input.Name, CheckStatus.Red, "not JSON", threshold, $"{url} did not return JSON: {e.Message}", probe.Latency, []);
-        }
-
-        var status = score < input.RedBelow ? CheckStatus.Red : input.AmberBelow is { } amber && score < amber ? CheckStatus.Amber : CheckStatus.Green;
-        var observed = score.ToString("0.#", CultureInfo.InvariantCulture) + "/100";
-        var message = status switch
-        {
-            CheckStatus.Red => $"Health score {observed} is red (below {input.RedBelow.ToString(CultureInfo.InvariantCulture)}); investigate the highest-penalty item first.",
-            CheckStatus.Amber => $"Health score {observed} is amber.",
-            _ => $"Health score {observed} is healthy.",
-        };
-        Log(input.CheckId, status != CheckStatus.Red, message);
-        return Result(input.CheckId, input.Name, status, observed, threshold, message, probe.Latency, []);
-    }
-
-    [Activity(ActivityNames.CheckFreezeFlag)]
-    public async Task<CheckResult> CheckFreezeFlagAsync(FreezeFlagCheckInput input)
+    /// <summary>The freeze check's external flag (the policy's own freezes are judged in the workflow).</summary>
+    public async Task<CheckResult> CheckFreezeFlagAsync(FreezeCheck input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (!freezeSources.Value.TryGetValue(input.Source ?? string.Empty, out var source) || source.Url is null)
         {
             var known = freezeSources.Value.Count == 0 ? "none are configured" : "configured: " + string.Join(", ", freezeSources.Value.Keys.Order(StringComparer.Ordinal));
             throw new ApplicationFailureException(
-                $"Freeze source '{input.Source}' of check '{input.CheckId}' is not configured on this worker (FreezeSources:{input.Source}:Url); {known}.",
+                $"Freeze source '{input.Source}' of check '{input.Id}' is not configured on this worker (FreezeSources:{input.Source}:Url); {known}.",
                 ActivityErrorTypes.UnknownName,
                 nonRetryable: true);
         }
 
         const string Threshold = "no active change freeze";
-        var probe = await ProbeAsync(HttpMethod.Get, source.Url, source.Headers, null, null, input.Timeout);
+        var probe = await ProbeAsync(HttpMethod.Get, source.Url, source.Headers, null, null, input.TimeoutOrDefault);
         if (probe.Error is not null || probe.Status is < 200 or > 299)
         {
             // Fail closed: a freeze that cannot be ruled out blocks like an active one.
             var why = probe.Error ?? $"answered HTTP {probe.Status}";
-            return Result(input.CheckId, input.Name, CheckStatus.Red, why, Threshold, $"Cannot tell whether a change freeze is active: {source.Url} {why}.", probe.Latency, []);
+            return Result(input.Id, input.Title, CheckStatus.Red, why, Threshold, $"Cannot tell whether a change freeze is active: {source.Url} {why}.", probe.Latency, []);
         }
 
         try
@@ -235,21 +151,21 @@ public sealed class HttpCheckActivities(
             using var document = JsonDocument.Parse(probe.Body);
             if (!JsonPaths.TryGet(document.RootElement, source.ActivePath, out var active) || active.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
             {
-                return Result(input.CheckId, input.Name, CheckStatus.Red, "unknown", Threshold, $"{source.Url} has no boolean at {source.ActivePath}; fix FreezeSources:{input.Source}:ActivePath.", probe.Latency, []);
+                return Result(input.Id, input.Title, CheckStatus.Red, "unknown", Threshold, $"{source.Url} has no boolean at {source.ActivePath}; fix FreezeSources:{input.Source}:ActivePath.", probe.Latency, []);
             }
 
             if (active.GetBoolean())
             {
                 var reason = source.ReasonPath is not null && JsonPaths.TryGet(document.RootElement, source.ReasonPath, out var r) ? JsonPaths.Text(r) : "no reason given";
-                return Result(input.CheckId, input.Name, CheckStatus.Red, "freeze active", Threshold, $"Change freeze is active ({reason}); clear it or get an explicit override approved.", probe.Latency, []);
+                return Result(input.Id, input.Title, CheckStatus.Red, "freeze active", Threshold, $"Change freeze is active ({reason}); clear it or get an explicit override approved.", probe.Latency, []);
             }
         }
         catch (JsonException e)
         {
-            return Result(input.CheckId, input.Name, CheckStatus.Red, "not JSON", Threshold, $"{source.Url} did not return JSON: {e.Message}", probe.Latency, []);
+            return Result(input.Id, input.Title, CheckStatus.Red, "not JSON", Threshold, $"{source.Url} did not return JSON: {e.Message}", probe.Latency, []);
         }
 
-        return Result(input.CheckId, input.Name, CheckStatus.Green, "no freeze", Threshold, "No change freeze is active.", probe.Latency, []);
+        return Result(input.Id, input.Title, CheckStatus.Green, "no freeze", Threshold, "No change freeze is active.", probe.Latency, []);
     }
 
     [Activity(ActivityNames.SendHttpRequest)]
@@ -316,8 +232,6 @@ public sealed class HttpCheckActivities(
         504 => "gateway timeout: Lambda cold start or crash loop",
         _ => ((HttpStatusCode)status).ToString(),
     };
-
-    private static string Combine(string baseUrl, string route) => baseUrl.TrimEnd('/') + "/" + route.TrimStart('/');
 
     private static string Tail(string text, int length) => text.Length <= length ? text : "…" + text[^length..];
 

@@ -6,23 +6,23 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MaintenanceWorkflows.Activities.Aws;
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
 
 namespace MaintenanceWorkflows.Activities.Lambda;
 
-/// <summary>Lambda alias control: parity check, promotion, restore, and smoke invocation.</summary>
+/// <summary>Lambda alias control: promotion and restore activities, and the lambda.alias and lambda.invoke checks (run by <see cref="Checks.CheckBatchActivities"/>).</summary>
 public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider timeProvider)
 {
     private const string Service = "Lambda";
     private const string MarkerPrefix = "maint:";
 
-    [Activity(ActivityNames.CheckLambdaAlias)]
-    public async Task<CheckResult> CheckAliasAsync(LambdaAliasCheckInput input)
+    public async Task<CheckResult> CheckAliasAsync(LambdaAliasCheck input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        Require(input.FunctionName, nameof(input.FunctionName), "the function name, for example beak-api");
+        Require(input.Function, nameof(input.Function), "the function name, for example beak-api");
         Require(input.Alias, nameof(input.Alias), "the alias name, for example prod");
         Require(input.ExpectedVersion, nameof(input.ExpectedVersion), "the published version the alias should point at, for example 40");
         var token = ActivityExecutionContext.Current.CancellationToken;
@@ -30,11 +30,11 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         var threshold = $"{input.Alias} -> {input.ExpectedVersion}";
 
         var (alias, notFound) = await AwsCall.RunAllowNotFoundAsync(
-            Service, $"GetAlias {input.FunctionName}:{input.Alias}", () => lambda.GetAliasAsync(input.FunctionName, input.Alias, token));
+            Service, $"GetAlias {input.Function}:{input.Alias}", () => lambda.GetAliasAsync(input.Function, input.Alias, token));
         var latency = Stopwatch.GetElapsedTime(started);
         if (alias is null)
         {
-            return Result(input.CheckId, input.Name, CheckStatus.Red, "not found", threshold, $"Alias {input.Alias} of {input.FunctionName} does not exist: {notFound!.Message}", latency, []);
+            return Result(input.Id, input.Title, CheckStatus.Red, "not found", threshold, $"Alias {input.Alias} of {input.Function} does not exist: {notFound!.Message}", latency, []);
         }
 
         var details = new List<CheckDetail>
@@ -50,10 +50,10 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         var observed = alias.FunctionVersion + (weights.Count == 0 ? string.Empty : $" (+{string.Join(", ", weights.Select(w => $"{w.Key} at {w.Value:P0}"))})");
         var drift = alias.FunctionVersion != input.ExpectedVersion || weights.Count > 0;
         var message = drift
-            ? $"Alias drift: {input.FunctionName}:{input.Alias} points at {observed}, expected {input.ExpectedVersion} only."
-            : $"{input.FunctionName}:{input.Alias} points at {input.ExpectedVersion}; no drift.";
-        ActivityExecutionContext.Current.Logger.LogInformation("Alias parity {Function}:{Alias}: {Message}", input.FunctionName, input.Alias, message);
-        return Result(input.CheckId, input.Name, drift ? CheckStatus.Red : CheckStatus.Green, observed, threshold, message, latency, details);
+            ? $"Alias drift: {input.Function}:{input.Alias} points at {observed}, expected {input.ExpectedVersion} only."
+            : $"{input.Function}:{input.Alias} points at {input.ExpectedVersion}; no drift.";
+        ActivityExecutionContext.Current.Logger.LogInformation("Alias parity {Function}:{Alias}: {Message}", input.Function, input.Alias, message);
+        return Result(input.Id, input.Title, drift ? CheckStatus.Red : CheckStatus.Green, observed, threshold, message, latency, details);
     }
 
     [Activity(ActivityNames.PromoteLambdaAlias)]
@@ -62,24 +62,25 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         ArgumentNullException.ThrowIfNull(input);
         Require(input.WindowId, nameof(input.WindowId), "the maintenance window id");
         Require(input.StepId, nameof(input.StepId), "the plan step id");
-        Require(input.FunctionName, nameof(input.FunctionName), "the function name");
+        Require(input.Function, nameof(input.Function), "the function name");
         Require(input.Alias, nameof(input.Alias), "the alias name, for example prod");
-        if (input.Publish == (input.TargetVersion is not null))
+        if (input.Publish == (input.Version is not null))
         {
             throw AwsCall.InvalidInput(
-                $"PromoteLambdaAliasInput for step '{input.StepId}': give exactly one of TargetVersion (a published version such as 40) or Publish: true.");
+                $"PromoteLambdaAliasInput for step '{input.StepId}': give exactly one of Version (a published version such as 40) or Publish: true.");
         }
 
-        if (input.TargetVersion is not null)
+        if (input.Version is not null)
         {
-            RequireVersionNumber(input.TargetVersion, nameof(input.TargetVersion));
+            RequireVersionNumber(input.Version, nameof(input.Version));
         }
 
         var token = ActivityExecutionContext.Current.CancellationToken;
         var logger = ActivityExecutionContext.Current.Logger;
         var marker = Marker(input.WindowId, input.StepId);
+        var runMarker = Marker(input.WindowId, input.StepId, input.RunId);
 
-        var alias = await AwsCall.RunAsync(Service, $"GetAlias {input.FunctionName}:{input.Alias}", () => lambda.GetAliasAsync(input.FunctionName, input.Alias, token));
+        var alias = await AwsCall.RunAsync(Service, $"GetAlias {input.Function}:{input.Alias}", () => lambda.GetAliasAsync(input.Function, input.Alias, token));
         string? published = null;
         string target;
         if (input.Publish)
@@ -88,49 +89,64 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         }
         else
         {
-            target = input.TargetVersion!;
+            target = input.Version!;
             var (version, notFound) = await AwsCall.RunAllowNotFoundAsync(
-                Service, $"GetFunctionConfiguration {input.FunctionName}:{target}", () => lambda.GetFunctionConfigurationAsync(input.FunctionName, target, token));
+                Service, $"GetFunctionConfiguration {input.Function}:{target}", () => lambda.GetFunctionConfigurationAsync(input.Function, target, token));
             if (version is null)
             {
                 throw new ApplicationFailureException(
-                    $"Version {target} of {input.FunctionName} does not exist ({notFound!.Message}). Publish it first or fix TargetVersion in step '{input.StepId}'.",
+                    $"Version {target} of {input.Function} does not exist ({notFound!.Message}). Publish it first or fix version in step '{input.StepId}'.",
                     notFound.Type,
                     nonRetryable: true);
             }
         }
 
         var current = alias.FunctionVersion ?? throw new ApplicationFailureException($"Lambda returned alias {input.Alias} without a FunctionVersion.", ActivityErrorTypes.RemoteUnavailable);
-        var hasWeights = alias.RoutingConfig?.AdditionalVersionWeights is { Count: > 0 };
-        if (current == target && !hasWeights)
+        var weights = alias.RoutingConfig?.AdditionalVersionWeights ?? new Dictionary<string, double>();
+        var earlier = AliasMarker.Parse(alias.Description, runMarker);
+        if (current == target && (earlier is not null || weights.Count == 0))
         {
             // A retry after the alias was already moved: the marker this window wrote holds the real previous version.
-            var previous = PreviousFromMarker(alias.Description, marker);
+            var previous = earlier?.Version ?? PreviousFromMarker(alias.Description, marker);
             logger.LogInformation(
                 "Alias {Function}:{Alias} already points at {Target}; {What}",
-                input.FunctionName,
+                input.Function,
                 input.Alias,
                 target,
                 previous is null ? "nothing to change" : $"moved earlier by this step from {previous}");
-            return new PromoteLambdaAliasResult(input.FunctionName, input.Alias, previous ?? current, target, published, previous is not null, alias.RevisionId ?? string.Empty);
+            return new PromoteLambdaAliasResult(input.Function, input.Alias, previous ?? current, target, published, previous is not null, alias.RevisionId ?? string.Empty);
+        }
+
+        // The alias keeps its weighted routing (except a weight on the target itself, which Lambda refuses); the
+        // description records everything this run changes, so the restore can put back exactly what was there.
+        var description = input.RunId is null
+            ? $"{marker} previous={current}"
+            : new AliasMarker(current, weights, alias.Description ?? string.Empty, target).Write(runMarker);
+        if (description.Length > AliasMarker.MaxDescriptionLength)
+        {
+            throw new ApplicationFailureException(
+                $"Not promoting {input.Function}:{input.Alias}: its description ({(alias.Description ?? string.Empty).Length} characters) and routing leave no room for the restore marker "
+                + $"within Lambda's {AliasMarker.MaxDescriptionLength}-character limit ({description.Length} needed). Shorten the alias description, then run the window again.",
+                ActivityErrorTypes.InvalidInput,
+                nonRetryable: true);
         }
 
         var updated = await AwsCall.RunAsync(
             Service,
-            $"UpdateAlias {input.FunctionName}:{input.Alias} -> {target}",
+            $"UpdateAlias {input.Function}:{input.Alias} -> {target}",
             () => lambda.UpdateAliasAsync(
-                input.FunctionName,
+                input.Function,
                 input.Alias,
                 new LambdaUpdateAliasRequest
                 {
                     FunctionVersion = target,
-                    Description = $"{marker} previous={current}",
-                    RoutingConfig = new LambdaAliasRoutingConfiguration { AdditionalVersionWeights = new Dictionary<string, double>() },
+                    Description = description,
+                    RoutingConfig = new LambdaAliasRoutingConfiguration { AdditionalVersionWeights = weights.Where(w => w.Key != target).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal) },
                     RevisionId = alias.RevisionId,
                 },
                 token));
-        logger.LogInformation("Promoted {Function}:{Alias} from {Previous} to {Target}", input.FunctionName, input.Alias, current, target);
-        return new PromoteLambdaAliasResult(input.FunctionName, input.Alias, current, target, published, true, updated.RevisionId ?? string.Empty);
+        logger.LogInformation("Promoted {Function}:{Alias} from {Previous} to {Target}", input.Function, input.Alias, current, target);
+        return new PromoteLambdaAliasResult(input.Function, input.Alias, current, target, published, true, updated.RevisionId ?? string.Empty);
     }
 
     [Activity(ActivityNames.RestoreLambdaAlias)]
@@ -139,68 +155,84 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         ArgumentNullException.ThrowIfNull(input);
         Require(input.WindowId, nameof(input.WindowId), "the maintenance window id");
         Require(input.StepId, nameof(input.StepId), "the plan step id");
-        Require(input.FunctionName, nameof(input.FunctionName), "the function name");
+        Require(input.Function, nameof(input.Function), "the function name");
         Require(input.Alias, nameof(input.Alias), "the alias name");
-        RequireVersionNumber(input.Version, nameof(input.Version));
-        var token = ActivityExecutionContext.Current.CancellationToken;
-
-        var alias = await AwsCall.RunAsync(Service, $"GetAlias {input.FunctionName}:{input.Alias}", () => lambda.GetAliasAsync(input.FunctionName, input.Alias, token));
-        var current = alias.FunctionVersion ?? "?";
-        var hasWeights = alias.RoutingConfig?.AdditionalVersionWeights is { Count: > 0 };
-        if (current == input.Version && !hasWeights)
+        if (input.Version is not null)
         {
-            return new RestoreLambdaAliasResult(input.FunctionName, input.Alias, current, input.Version, false);
+            RequireVersionNumber(input.Version, nameof(input.Version));
         }
 
-        if (input.ExpectedCurrentVersion is not null && current != input.ExpectedCurrentVersion && !input.Force)
+        var token = ActivityExecutionContext.Current.CancellationToken;
+
+        var alias = await AwsCall.RunAsync(Service, $"GetAlias {input.Function}:{input.Alias}", () => lambda.GetAliasAsync(input.Function, input.Alias, token));
+        var current = alias.FunctionVersion ?? "?";
+        var hasWeights = alias.RoutingConfig?.AdditionalVersionWeights is { Count: > 0 };
+        var recorded = input.RunId is null ? null : AliasMarker.Parse(alias.Description, Marker(input.WindowId, input.StepId, input.RunId));
+        if (recorded is null && input.Version is null)
+        {
+            // The promotion reported nothing and left no marker of this run: it never moved the alias.
+            ActivityExecutionContext.Current.Logger.LogInformation(
+                "Alias {Function}:{Alias} carries no marker of this run; the promotion never moved it", input.Function, input.Alias);
+            return new RestoreLambdaAliasResult(input.Function, input.Alias, current, current, false);
+        }
+
+        var version = recorded?.Version ?? input.Version!;
+        var expected = recorded?.Target ?? input.ExpectedCurrentVersion;
+        if (recorded is null && current == version && !hasWeights)
+        {
+            return new RestoreLambdaAliasResult(input.Function, input.Alias, current, version, false);
+        }
+
+        if (expected is not null && current != expected)
         {
             throw new ApplicationFailureException(
-                $"Not restoring {input.FunctionName}:{input.Alias} to {input.Version}: it points at {current}, not at {input.ExpectedCurrentVersion} "
-                + "where this window left it, so someone else moved it. Check with the owner, then restore by hand or rerun with Force.",
+                $"Not restoring {input.Function}:{input.Alias} to {version}: it points at {current}, not at {expected} "
+                + "where this window left it, so someone else moved it. Check with the owner, then restore by hand.",
                 ActivityErrorTypes.AliasConflict,
                 nonRetryable: true);
         }
 
         await AwsCall.RunAsync(
             Service,
-            $"UpdateAlias {input.FunctionName}:{input.Alias} -> {input.Version}",
+            $"UpdateAlias {input.Function}:{input.Alias} -> {version}",
             () => lambda.UpdateAliasAsync(
-                input.FunctionName,
+                input.Function,
                 input.Alias,
                 new LambdaUpdateAliasRequest
                 {
-                    FunctionVersion = input.Version,
-                    Description = $"{Marker(input.WindowId, input.StepId)} restored from={current}",
-                    RoutingConfig = new LambdaAliasRoutingConfiguration { AdditionalVersionWeights = new Dictionary<string, double>() },
+                    FunctionVersion = version,
+                    // With this run's marker: exactly the state before the run (routing and the owner's description).
+                    Description = recorded?.Description ?? $"{Marker(input.WindowId, input.StepId)} restored from={current}",
+                    RoutingConfig = new LambdaAliasRoutingConfiguration { AdditionalVersionWeights = recorded?.Weights.ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal) ?? new Dictionary<string, double>() },
                     RevisionId = alias.RevisionId,
                 },
                 token));
-        ActivityExecutionContext.Current.Logger.LogInformation("Restored {Function}:{Alias} from {From} to {Version}", input.FunctionName, input.Alias, current, input.Version);
-        return new RestoreLambdaAliasResult(input.FunctionName, input.Alias, current, input.Version, true);
+        ActivityExecutionContext.Current.Logger.LogInformation("Restored {Function}:{Alias} from {From} to {Version}", input.Function, input.Alias, current, version);
+        return new RestoreLambdaAliasResult(input.Function, input.Alias, current, version, true);
     }
 
-    [Activity(ActivityNames.SmokeInvokeLambda)]
-    public async Task<CheckResult> SmokeInvokeAsync(LambdaSmokeInvokeInput input)
+    public async Task<CheckResult> SmokeInvokeAsync(LambdaInvokeCheck input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        Require(input.FunctionName, nameof(input.FunctionName), "the function name");
+        Require(input.Function, nameof(input.Function), "the function name");
         Require(input.Qualifier, nameof(input.Qualifier), "the alias or version to invoke, for example prod");
-        var payload = string.IsNullOrWhiteSpace(input.PayloadJson) ? "{}" : input.PayloadJson;
+        var payload = string.IsNullOrWhiteSpace(input.Payload) ? "{}" : input.Payload;
         try
         {
             using var parsed = JsonDocument.Parse(payload);
         }
         catch (JsonException e)
         {
-            throw AwsCall.InvalidInput($"LambdaSmokeInvokeInput.PayloadJson of check '{input.CheckId}' is not valid JSON ({e.Message}); give a JSON document such as {{\"ping\":true}}.");
+            throw AwsCall.InvalidInput($"The payload of check '{input.Id}' is not valid JSON ({e.Message}); give a JSON document such as {{\"ping\":true}}.");
         }
 
         var token = ActivityExecutionContext.Current.CancellationToken;
-        var threshold = input.MaxDuration is { } max ? $"no function error; init + run <= {Ms(max)}" : "no function error";
+        var maxDuration = input.MaxDurationOrDefault;
+        var threshold = $"no function error; init + run <= {Ms(maxDuration)}";
         using var content = new StringContent(payload, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         var started = Stopwatch.GetTimestamp();
-        using var response = await AwsCall.RunAsync(Service, $"Invoke {input.FunctionName}:{input.Qualifier}", () => lambda.InvokeAsync(input.FunctionName, input.Qualifier, "RequestResponse", "Tail", content, token));
+        using var response = await AwsCall.RunAsync(Service, $"Invoke {input.Function}:{input.Qualifier}", () => lambda.InvokeAsync(input.Function, input.Qualifier, "RequestResponse", "Tail", content, token));
         var roundTrip = Stopwatch.GetElapsedTime(started);
         var body = await response.Content.ReadAsStringAsync(token);
 
@@ -209,10 +241,10 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
             var error = AwsError.Parse(Service, response.StatusCode, Header(response, "x-amzn-ErrorType"), body);
             if (!error.NotFound)
             {
-                throw error.ToFailure($"Invoke {input.FunctionName}:{input.Qualifier}");
+                throw error.ToFailure($"Invoke {input.Function}:{input.Qualifier}");
             }
 
-            return Result(input.CheckId, input.Name, CheckStatus.Red, "not found", threshold, $"{input.FunctionName}:{input.Qualifier} does not exist: {error.Message}", roundTrip, []);
+            return Result(input.Id, input.Title, CheckStatus.Red, "not found", threshold, $"{input.Function}:{input.Qualifier} does not exist: {error.Message}", roundTrip, []);
         }
 
         var executedVersion = Header(response, "X-Amz-Executed-Version") ?? "?";
@@ -224,7 +256,7 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
             var (errorType, errorMessage) = FunctionErrorOf(body);
             var text = $"Function error ({functionError}) in version {executedVersion}: {errorType}: {errorMessage}";
             details.Add(new("function error", false, errorType, errorMessage));
-            return Result(input.CheckId, input.Name, CheckStatus.Red, $"{functionError}: {errorType}", threshold, text, roundTrip, details);
+            return Result(input.Id, input.Title, CheckStatus.Red, $"{functionError}: {errorType}", threshold, text, roundTrip, details);
         }
 
         var measured = report is null ? roundTrip : report.Value.Init + report.Value.Run;
@@ -234,21 +266,25 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         if (report is { } r)
         {
             details.Add(new("duration", true, Ms(r.Run), "run duration reported by Lambda"));
-            details.Add(new("init duration", input.MaxDuration is null || r.Init + r.Run <= input.MaxDuration, Ms(r.Init), r.Init > TimeSpan.Zero ? "cold start" : "warm start"));
+            details.Add(new("init duration", r.Init + r.Run <= maxDuration, Ms(r.Init), r.Init > TimeSpan.Zero ? "cold start" : "warm start"));
         }
 
-        if (input.MaxDuration is { } limit && measured > limit)
+        if (measured > maxDuration)
         {
             var text = report is { Init: var init } && init > TimeSpan.Zero
-                ? $"Cold start too slow: init {Ms(init)} + run {Ms(report.Value.Run)} exceeds {Ms(limit)}; review the function's logs."
-                : $"Invocation took {Ms(measured)}, over the {Ms(limit)} limit.";
-            return Result(input.CheckId, input.Name, CheckStatus.Red, observed, threshold, text, roundTrip, details);
+                ? $"Cold start too slow: init {Ms(init)} + run {Ms(report.Value.Run)} exceeds {Ms(maxDuration)}; review the function's logs."
+                : $"Invocation took {Ms(measured)}, over the {Ms(maxDuration)} limit.";
+            return Result(input.Id, input.Title, CheckStatus.Red, observed, threshold, text, roundTrip, details);
         }
 
-        return Result(input.CheckId, input.Name, CheckStatus.Green, observed, threshold, $"Invoked {input.FunctionName}:{input.Qualifier} without error.", roundTrip, details);
+        return Result(input.Id, input.Title, CheckStatus.Green, observed, threshold, $"Invoked {input.Function}:{input.Qualifier} without error.", roundTrip, details);
     }
 
     internal static string Marker(string windowId, string stepId) => $"{MarkerPrefix}{windowId}/{stepId}";
+
+    /// <summary>The marker of one run's step: a new window of the same id (another run) never mistakes it for its own.</summary>
+    internal static string Marker(string windowId, string stepId, string? runId) =>
+        runId is null ? Marker(windowId, stepId) : $"{MarkerPrefix}{windowId}/{runId}/{stepId}";
 
     /// <summary>Reads "maint:&lt;window&gt;/&lt;step&gt; previous=&lt;v&gt;" back from an alias description this step wrote.</summary>
     internal static string? PreviousFromMarker(string? description, string marker)
@@ -300,20 +336,12 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
 
     private async Task<(string Version, string Published)> PublishOnceAsync(PromoteLambdaAliasInput input, string marker, CancellationToken token)
     {
-        var latest = await AwsCall.RunAsync(Service, $"GetFunctionConfiguration {input.FunctionName}", () => lambda.GetFunctionConfigurationAsync(input.FunctionName, "$LATEST", token));
-        if (input.ExpectedCodeSha256 is not null && input.ExpectedCodeSha256 != latest.CodeSha256)
-        {
-            throw new ApplicationFailureException(
-                $"Not publishing {input.FunctionName}: $LATEST has code {latest.CodeSha256}, the plan expects {input.ExpectedCodeSha256}. Deploy the expected code or fix ExpectedCodeSha256.",
-                ActivityErrorTypes.InvalidInput,
-                nonRetryable: true);
-        }
-
+        var latest = await AwsCall.RunAsync(Service, $"GetFunctionConfiguration {input.Function}", () => lambda.GetFunctionConfigurationAsync(input.Function, "$LATEST", token));
         // A previous attempt may have published already; the description marker finds that version again.
         string? nextPage = null;
         do
         {
-            var page = await AwsCall.RunAsync(Service, $"ListVersionsByFunction {input.FunctionName}", () => lambda.ListVersionsByFunctionAsync(input.FunctionName, nextPage, 50, token));
+            var page = await AwsCall.RunAsync(Service, $"ListVersionsByFunction {input.Function}", () => lambda.ListVersionsByFunctionAsync(input.Function, nextPage, 50, token));
             var mine = page.Versions?.FirstOrDefault(v => v.Version != "$LATEST" && v.Description == marker && v.CodeSha256 == latest.CodeSha256);
             if (mine?.Version is { } existing)
             {
@@ -327,13 +355,13 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
 
         var published = await AwsCall.RunAsync(
             Service,
-            $"PublishVersion {input.FunctionName}",
+            $"PublishVersion {input.Function}",
             () => lambda.PublishVersionAsync(
-                input.FunctionName,
+                input.Function,
                 new LambdaPublishVersionRequest { CodeSha256 = latest.CodeSha256, Description = marker, RevisionId = latest.RevisionId },
                 token));
         var version = published.Version ?? throw new ApplicationFailureException("Lambda PublishVersion returned no Version.", ActivityErrorTypes.RemoteUnavailable);
-        ActivityExecutionContext.Current.Logger.LogInformation("Published {Function} version {Version}", input.FunctionName, version);
+        ActivityExecutionContext.Current.Logger.LogInformation("Published {Function} version {Version}", input.Function, version);
         return (version, version);
     }
 

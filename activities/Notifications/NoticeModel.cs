@@ -43,15 +43,27 @@ public sealed record NoticeModel
 
     public required FactsView Facts { get; init; }
 
-    /// <summary>Builds the view of a plan for one notice. <paramref name="schedule"/> supplies approval details; null derives it from the window start.</summary>
+    /// <summary>
+    /// The view of a plan before it runs (previews, samples): <paramref name="schedule"/> supplies the approval
+    /// details; null derives it as if scheduled at the notice time.
+    /// </summary>
     public static NoticeModel Create(MaintenancePlan plan, MaintenancePolicy policy, NoticeKind kind, NoticeFacts? facts = null, WindowSchedule? schedule = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(policy);
+        schedule ??= ScheduleRules.Derive(plan, policy, facts?.At ?? plan.Window.Start - policy.Types.For(plan.Type).Notice);
+        return Create(plan, NoticePolicy.For(plan, policy, schedule), kind, facts);
+    }
+
+    /// <summary>The view of a plan for one notice of a running window, from what the workflow sent.</summary>
+    public static NoticeModel Create(MaintenancePlan plan, NoticePolicy policy, NoticeKind kind, NoticeFacts? facts = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(policy);
         facts ??= new NoticeFacts();
-        schedule ??= ScheduleRules.Derive(plan, policy, facts.At ?? plan.Window.Start - policy.Types.For(plan.Type).Notice);
+        var schedule = policy.Schedule;
         var zone = plan.Window.TimeZone;
-        var level = plan.Incident is null ? null : policy.IncidentLevels.FirstOrDefault(l => string.Equals(l.Level, plan.Incident.Level, StringComparison.OrdinalIgnoreCase));
+        var level = policy.IncidentLevel;
         var verification = facts.Verification
             .Select(v => new VerificationView { Name = v.Name, Passed = v.Passed, Detail = v.Detail, Mark = v.Passed ? "✅" : "❌", Status = v.Passed ? "Verified" : "FAILED" })
             .ToList();
@@ -165,7 +177,7 @@ public sealed record NoticeModel
                 DeadlineLocal = WindowView.Local(facts.ApprovalDeadline ?? schedule.ApprovalDeadline, zone),
                 ApprovedBy = facts.ApprovedBy,
                 Missing = facts.ApprovalsMissing ?? schedule.RequiredApprovals,
-                EscalateTo = policy.Approvals.EscalateTo,
+                EscalateTo = policy.EscalateTo,
             },
             Facts = new FactsView
             {

@@ -15,8 +15,38 @@ public sealed record ActivityTaskRef(WorkflowRun Run, ActivityState Activity, in
 /// </summary>
 public sealed class TaskQueueState
 {
+    /// <summary>Temporal's window: a sticky queue nobody polled for this long gets no new tasks.</summary>
+    public static readonly TimeSpan StickyPollerWindow = TimeSpan.FromSeconds(10);
+
     private readonly Queue<QueuedTask> tasks = new();
     private readonly LinkedList<TaskCompletionSource> waiters = new();
+    private long lastPollTicks = long.MinValue;
+
+    /// <summary>Bumped when the queue is unloaded (its worker shut down), so polls parked before that end empty.</summary>
+    public int Generation { get; private set; }
+
+    /// <summary>A poll arrived (wall-clock time, as Temporal's matching service counts it).</summary>
+    public void Polled() => lastPollTicks = Environment.TickCount64;
+
+    /// <summary>True when a worker is polling now or polled within <see cref="StickyPollerWindow"/>.</summary>
+    public bool HasRecentPoller =>
+        waiters.Count > 0 || (lastPollTicks != long.MinValue &&
+            Environment.TickCount64 - lastPollTicks < (long)StickyPollerWindow.TotalMilliseconds);
+
+    /// <summary>
+    /// The worker behind a sticky queue shut down: new tasks go to the normal queue at once, parked
+    /// polls end empty. Tasks already queued stay until their schedule-to-start timeout moves them.
+    /// </summary>
+    public void Unload()
+    {
+        lastPollTicks = long.MinValue;
+        Generation++;
+        while (waiters.First is { } first)
+        {
+            waiters.RemoveFirst();
+            first.Value.TrySetResult();
+        }
+    }
 
     public void Enqueue(QueuedTask task)
     {

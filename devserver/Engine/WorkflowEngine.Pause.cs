@@ -173,17 +173,4 @@ public sealed partial class WorkflowEngine
         }
         return true;
     }
-
-    /// <summary>
-    /// Stickiness is not kept (every workflow task goes to the normal queue with full history), so there is
-    /// nothing to reset; the workflow must exist, as in Temporal.
-    /// </summary>
-    public ResetStickyTaskQueueResponse ResetStickyTaskQueue(ResetStickyTaskQueueRequest req)
-    {
-        using (Locked())
-        {
-            FindRun(req.Namespace, req.Execution);
-            return new ResetStickyTaskQueueResponse();
-        }
-    }
 }

@@ -166,7 +166,10 @@ public sealed partial class WorkflowEngine
                 {
                     return new GetWorkflowExecutionHistoryResponse { History = new() };
                 }
-                changed = run.Changed.Task;
+                // A result waiter wakes only when the run closes, not on every event before that.
+                changed = req.HistoryEventFilterType == HistoryEventFilterType.CloseEvent
+                    ? run.Closed.Task
+                    : (run.Changed ??= WorkflowRun.NewSignal()).Task;
             }
             var remaining = deadline - DateTime.UtcNow;
             if (remaining <= TimeSpan.Zero || !await WaitQuietlyAsync(changed.WaitAsync(remaining, ctx.CancellationToken)))

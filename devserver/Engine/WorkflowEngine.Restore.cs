@@ -107,7 +107,11 @@ public sealed partial class WorkflowEngine
             if (task.InHistory)
             {
                 var scheduled = run.History[(int)task.ScheduledEventId - 1];
-                var state = new WorkflowTaskState(scheduled, task.Attempt, ++run.WorkflowTaskSequence, inHistory: true, speculative: false, run.History.Count);
+                var state = new WorkflowTaskState(scheduled, task.Attempt, ++run.WorkflowTaskSequence, inHistory: true, speculative: false, run.History.Count)
+                {
+                    // Stickiness is not kept across a restart: the task goes to the normal queue with full history.
+                    DispatchQueue = run.Start.TaskQueue.Name,
+                };
                 run.WorkflowTask = state;
                 Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false).Enqueue(new WorkflowTaskRef(run, state));
             }

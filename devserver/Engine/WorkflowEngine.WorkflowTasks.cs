@@ -27,11 +27,15 @@ public sealed partial class WorkflowEngine
     /// </summary>
     private void ScheduleWorkflowTask(WorkflowRun run, int attempt, bool speculative = false)
     {
+        var sticky = run.StickyQueue;
         var evt = NewEvent(EventType.WorkflowTaskScheduled);
         evt.EventTime = Timestamp.FromDateTime(Clock.UtcNow);
         evt.WorkflowTaskScheduledEventAttributes = new()
         {
-            TaskQueue = run.Start.TaskQueue,
+            // As in Temporal, the event names the queue the task is meant for: the sticky one when set.
+            TaskQueue = sticky == null
+                ? run.Start.TaskQueue
+                : new TaskQueue { Name = sticky, Kind = TaskQueueKind.Sticky, NormalName = run.Start.TaskQueue.Name },
             StartToCloseTimeout = run.Start.WorkflowTaskTimeout,
             Attempt = attempt,
         };
@@ -40,13 +44,26 @@ public sealed partial class WorkflowEngine
         {
             Append(run, evt);
         }
-        var task = new WorkflowTaskState(evt, attempt, ++run.WorkflowTaskSequence, inHistory, speculative, run.History.Count);
+        var task = new WorkflowTaskState(evt, attempt, ++run.WorkflowTaskSequence, inHistory, speculative, run.History.Count)
+        {
+            DispatchQueue = run.Start.TaskQueue.Name,
+        };
         run.WorkflowTask = task;
         var queued = new WorkflowTaskRef(run, task);
+        if (sticky != null)
+        {
+            // Like Temporal's matching service, a sticky queue nobody polls lately is passed over for
+            // the normal queue at once; the run stays sticky until the task starts there.
+            if (Queue(run.Namespace, sticky, activity: false).HasRecentPoller)
+            {
+                task.DispatchQueue = sticky;
+            }
+            ArmStickyTimeout(run, task, run.StickyScheduleToStartTimeout);
+        }
         var backoff = WorkflowTaskRetryBackoff(attempt);
         if (backoff == TimeSpan.Zero)
         {
-            Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false).Enqueue(queued);
+            Queue(run.Namespace, task.DispatchQueue, activity: false).Enqueue(queued);
             return;
         }
         // A task that keeps failing is offered again after a growing pause instead of at once, so a
@@ -58,10 +75,67 @@ public sealed partial class WorkflowEngine
             {
                 if (run.IsRunning && run.WorkflowTask == task)
                 {
-                    Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false).Enqueue(queued);
+                    Queue(run.Namespace, task.DispatchQueue, activity: false).Enqueue(queued);
                 }
             }
         });
+    }
+
+    private void ArmStickyTimeout(WorkflowRun run, WorkflowTaskState task, TimeSpan timeout)
+    {
+        // Hold time first, so time skipping cannot jump to this deadline before the run's hold is in place.
+        Clock.SetHold(run, true);
+        task.StickyTimeout = Clock.After(timeout, () => OnStickyScheduleToStartTimeout(run, task));
+    }
+
+    /// <summary>
+    /// Nobody took the task from the sticky queue in time: as Temporal does, the task times out
+    /// (schedule-to-start, without counting as a failed attempt), stickiness is dropped, and a new
+    /// task goes to the normal queue, where any worker gets the full history.
+    /// </summary>
+    private void OnStickyScheduleToStartTimeout(WorkflowRun run, WorkflowTaskState task)
+    {
+        using (Locked())
+        {
+            if (!run.IsRunning || run.WorkflowTask != task || task.StartedEvent != null)
+            {
+                return;
+            }
+            logger.LogDebug(
+                "Workflow task of {WorkflowId}/{RunId} not taken from sticky queue {Queue} in time; back to the normal queue",
+                run.WorkflowId, run.RunId, task.DispatchQueue);
+            task.Backoff?.Cancel();
+            if (!task.InHistory)
+            {
+                Append(run, task.ScheduledEvent);
+            }
+            var timedOut = NewEvent(EventType.WorkflowTaskTimedOut);
+            timedOut.WorkflowTaskTimedOutEventAttributes = new()
+            {
+                ScheduledEventId = task.ScheduledEventId,
+                TimeoutType = TimeoutType.ScheduleToStart,
+            };
+            Append(run, timedOut);
+            run.StickyQueue = null;
+            run.WorkflowTask = null;
+            FlushBuffered(run);
+            ScheduleWorkflowTask(run, 1);
+            Commit(run);
+        }
+    }
+
+    /// <summary>
+    /// A failed or timed-out task on a sticky run drops stickiness and, as in Temporal, the next task
+    /// is a normal first attempt (with full history) rather than a transient retry.
+    /// </summary>
+    private static int AttemptAfterFailure(WorkflowRun run, int nextAttempt)
+    {
+        if (run.StickyQueue == null)
+        {
+            return nextAttempt;
+        }
+        run.StickyQueue = null;
+        return 1;
     }
 
     /// <summary>The first two attempts run at once; from the third the pause doubles from 1 s up to 10 min.</summary>
@@ -78,17 +152,10 @@ public sealed partial class WorkflowEngine
         {
             RequireNamespace(req.Namespace);
         }
-        if (req.TaskQueue.Kind == TaskQueueKind.Sticky)
-        {
-            // Stickiness is not implemented: every task goes to the normal queue with full history,
-            // so a sticky poll simply times out empty.
-            await WaitQuietlyAsync(Task.Delay(ctx.LongPollWait, ctx.CancellationToken));
-            ctx.CancellationToken.ThrowIfCancellationRequested();
-            return new PollWorkflowTaskQueueResponse();
-        }
+        var sticky = req.TaskQueue.Kind == TaskQueueKind.Sticky;
         var response = await PollAsync(
             req.Namespace, req.TaskQueue.Name, activity: false, ctx,
-            task => TryStartWorkflowTask(task, req.Identity, ctx));
+            task => TryStartWorkflowTask(task, req.Identity, ctx, sticky ? req.TaskQueue.Name : null));
         return response ?? new PollWorkflowTaskQueueResponse();
     }
 
@@ -101,9 +168,12 @@ public sealed partial class WorkflowEngine
         {
             LinkedListNode<TaskCompletionSource> parked;
             TaskQueueState queue;
+            int generation;
             using (Locked())
             {
                 queue = Queue(ns, queueName, activity);
+                queue.Polled();
+                generation = queue.Generation;
                 while (queue.TryDequeue(out var task))
                 {
                     var started = tryStart(task);
@@ -117,7 +187,7 @@ public sealed partial class WorkflowEngine
             var remaining = deadline - DateTime.UtcNow;
             var woken = remaining > TimeSpan.Zero &&
                 await WaitQuietlyAsync(parked.Value.Task.WaitAsync(remaining, ctx.CancellationToken));
-            if (!woken)
+            if (!woken || queue.Generation != generation)
             {
                 using (Locked())
                 {
@@ -146,7 +216,8 @@ public sealed partial class WorkflowEngine
         }
     }
 
-    private PollWorkflowTaskQueueResponse? TryStartWorkflowTask(QueuedTask queued, string identity, CallContext ctx)
+    /// <param name="stickyQueue">The sticky queue the poll came from; null for the normal queue.</param>
+    private PollWorkflowTaskQueueResponse? TryStartWorkflowTask(QueuedTask queued, string identity, CallContext ctx, string? stickyQueue)
     {
         var run = queued.Run;
         if (queued is QueryTaskRef queryRef)
@@ -158,6 +229,19 @@ public sealed partial class WorkflowEngine
         {
             return null;
         }
+        if (stickyQueue != null && run.StickyQueue != stickyQueue)
+        {
+            // Stale: the run moved to the normal queue (reset, failure) after this was queued. As in
+            // Temporal the sticky poll does not get it; the task's schedule-to-start timeout moves it.
+            return null;
+        }
+        if (stickyQueue == null && run.StickyQueue != null)
+        {
+            // Started from the normal queue (its sticky worker was gone): this worker has no cached
+            // state, so stickiness ends here and the history sent is the full one.
+            run.StickyQueue = null;
+        }
+        task.StickyTimeout?.Cancel();
         var now = Clock.UtcNow;
         if (!task.InHistory)
         {
@@ -199,7 +283,9 @@ public sealed partial class WorkflowEngine
             ScheduledTime = Timestamp.FromDateTime(task.ScheduledTime),
             StartedTime = started.EventTime,
         };
-        response.History.Events.AddRange(run.History);
+        // A sticky worker has the run cached up to its last completed task: it gets only what came after.
+        var first = run.StickyQueue != null ? (int)run.LastCompletedWorkflowTaskStartedId : 0;
+        response.History.Events.AddRange(first == 0 ? run.History : run.History.GetRange(first, run.History.Count - first));
         if (!task.InHistory)
         {
             response.History.Events.Add(task.ScheduledEvent);
@@ -224,7 +310,11 @@ public sealed partial class WorkflowEngine
                 run.Queries.InsertRange(0, task.DeliveredQueries);
                 task.DeliveredQueries.Clear();
                 ReturnDeliveredUpdates(task);
-                Queue(run.Namespace, run.Start.TaskQueue.Name, activity: false).Enqueue(taskRef);
+                if (task.DispatchQueue != run.Start.TaskQueue.Name)
+                {
+                    ArmStickyTimeout(run, task, run.StickyScheduleToStartTimeout);
+                }
+                Queue(run.Namespace, task.DispatchQueue, activity: false).Enqueue(taskRef);
                 Commit(run);
             }
         });
@@ -256,6 +346,7 @@ public sealed partial class WorkflowEngine
         {
             eagerActivities.Clear();
             RequireNamespace(req.Namespace);
+            var sticky = ValidateStickyAttributes(req.StickyAttributes);
             var (run, task) = RequireStartedWorkflowTask(req.Namespace, req.TaskToken);
             var commands = req.Commands;
             var problem = ValidateCommands(run, commands, out var cause)
@@ -274,6 +365,12 @@ public sealed partial class WorkflowEngine
                 }
             }
             AnswerDeliveredQueries(run, task, req.QueryResults);
+            if (problem == null)
+            {
+                // As in Temporal: a completion with sticky attributes makes the run sticky, one without ends it.
+                run.StickyQueue = sticky.Queue;
+                run.StickyScheduleToStartTimeout = sticky.Timeout;
+            }
             if (problem == null && OversizedCommand(commands) is var (sizeCause, sizeProblem))
             {
                 TerminateForOversizedCommand(run, task, sizeCause, sizeProblem, req.Identity);
@@ -384,6 +481,7 @@ public sealed partial class WorkflowEngine
     private void FailWorkflowTask(
         WorkflowRun run, WorkflowTaskState task, WorkflowTaskFailedCause cause, Failure? failure, string identity, int nextAttempt)
     {
+        nextAttempt = AttemptAfterFailure(run, nextAttempt);
         if (task.Attempt == 1)
         {
             var startedEvent = AppendStartedTask(run, task);
@@ -438,7 +536,7 @@ public sealed partial class WorkflowEngine
                 };
                 Append(run, timedOut);
             }
-            RetryWorkflowTask(run, task, task.Attempt + 1);
+            RetryWorkflowTask(run, task, AttemptAfterFailure(run, task.Attempt + 1));
             Commit(run);
         }
     }

@@ -251,9 +251,13 @@ public sealed partial class WorkflowEngine
             ((run.WorkflowTask != null && !run.AwaitingFirstTask) || run.Activities.Values.Any(a => !a.InBackoff));
         Clock.SetHold(run, busy);
         store.RunChanged(run);
+        if (!run.IsRunning)
+        {
+            run.Closed.TrySetResult();
+        }
         var changed = run.Changed;
-        run.Changed = WorkflowRun.NewSignal();
-        changed.TrySetResult();
+        run.Changed = null;
+        changed?.TrySetResult();
     }
 
     private static HistoryEvent NewEvent(EventType type) => new() { EventType = type };

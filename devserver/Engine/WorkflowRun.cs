@@ -76,6 +76,14 @@ public sealed class WorkflowRun
     /// <summary>Updates by id: admitted ones waiting for the worker, accepted and completed ones for callers and dedupe.</summary>
     public Dictionary<string, UpdateState> Updates { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The sticky queue of the worker that completed the last workflow task (null when none): the next
+    /// tasks go there with only the new events, until a schedule-to-start timeout, a failure or a reset.
+    /// </summary>
+    public string? StickyQueue { get; set; }
+
+    public TimeSpan StickyScheduleToStartTimeout { get; set; }
+
     /// <summary>Started event id of the last completed workflow task (0 when none).</summary>
     public long LastCompletedWorkflowTaskStartedId { get; set; }
 
@@ -94,8 +102,14 @@ public sealed class WorkflowRun
 
     public List<ClockTimer> RunTimers { get; } = [];
 
-    /// <summary>Completed (and replaced) whenever history grows or the run closes.</summary>
-    public TaskCompletionSource Changed { get; set; } = NewSignal();
+    /// <summary>
+    /// Completed (and replaced) when the run changes, if someone waits for it; null when nobody does, so
+    /// the many changes nobody watches cost nothing.
+    /// </summary>
+    public TaskCompletionSource? Changed { get; set; }
+
+    /// <summary>Completed when the run closes (result waiters need nothing earlier).</summary>
+    public TaskCompletionSource Closed { get; } = NewSignal();
 
     public HistoryEvent? CloseEvent => IsRunning || History.Count == 0 ? null : History[^1];
 
@@ -166,6 +180,12 @@ public sealed class WorkflowTaskState
     }
 
     private DateTime? availableAt;
+
+    /// <summary>The queue the task was offered on (the normal queue, or the run's sticky queue).</summary>
+    public string DispatchQueue { get; set; } = string.Empty;
+
+    /// <summary>Moves a task nobody took from the sticky queue back to the normal queue.</summary>
+    public ClockTimer? StickyTimeout { get; set; }
 
     /// <summary>Puts the task on its queue when the retry backoff ends.</summary>
     public ClockTimer? Backoff { get; set; }

@@ -107,7 +107,7 @@ public sealed class GrpcRouter
             }
             var request = await ReadMessageAsync(http, method);
             var reply = await method.Invoke(request, ctx);
-            await WriteMessageAsync(response, reply, http.RequestAborted);
+            WriteMessage(response, reply);
             response.AppendTrailer("grpc-status", "0");
             if (http.RequestAborted.IsCancellationRequested)
             {
@@ -271,14 +271,19 @@ public sealed class GrpcRouter
                 ? $"grpc: received message after decompression larger than max ({size}+ vs. {maxMessageBytes})"
                 : $"grpc: received message larger than max ({size} vs. {maxMessageBytes})");
 
-    private static async Task WriteMessageAsync(HttpResponse response, IMessage message, CancellationToken ct)
+    /// <summary>
+    /// Writes the frame straight into Kestrel's buffer without flushing: the end of the call sends headers,
+    /// message and trailers together, one write instead of two per RPC.
+    /// </summary>
+    private static void WriteMessage(HttpResponse response, IMessage message)
     {
         var size = message.CalculateSize();
-        var frame = new byte[size + 5];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1, 4), (uint)size);
-        message.WriteTo(frame.AsSpan(5));
-        await response.Body.WriteAsync(frame, ct);
-        await response.Body.FlushAsync(ct);
+        var writer = response.BodyWriter;
+        var span = writer.GetSpan(size + 5);
+        span[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(span.Slice(1, 4), (uint)size);
+        message.WriteTo(span.Slice(5, size));
+        writer.Advance(size + 5);
     }
 
     private static void WriteStatus(HttpResponse response, RpcException.StatusCode code, string message, IMessage? detail)

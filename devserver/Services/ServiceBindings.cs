@@ -154,6 +154,7 @@ internal static class ServiceBindings
         Unary("UnpauseActivity", UnpauseActivityRequest.Parser, engine.UnpauseActivity);
         Unary("ResetActivity", ResetActivityRequest.Parser, engine.ResetActivity);
         Unary("ResetStickyTaskQueue", ResetStickyTaskQueueRequest.Parser, engine.ResetStickyTaskQueue);
+        Unary("ShutdownWorker", ShutdownWorkerRequest.Parser, engine.ShutdownWorker);
 
         // No Nexus services exist here; the poll still long-polls (never UNIMPLEMENTED for a poll).
         Async("PollNexusTaskQueue", PollNexusTaskQueueRequest.Parser, async (_, ctx) =>

@@ -42,17 +42,6 @@ public static class HistoryParser
 {
     private static readonly IPayloadConverter Converter = DataConverter.Default.PayloadConverter;
 
-    private static readonly HashSet<string> CheckActivities = new(StringComparer.Ordinal)
-    {
-        ActivityNames.CheckLambdaAlias,
-        ActivityNames.SmokeInvokeLambda,
-        ActivityNames.CheckEmailQuota,
-        ActivityNames.CheckStatusEndpoint,
-        ActivityNames.CheckRouteHealth,
-        ActivityNames.CheckHealthScore,
-        ActivityNames.CheckFreezeFlag,
-    };
-
     public static WindowHistory Parse(string windowId, WorkflowHistory history)
     {
         ArgumentNullException.ThrowIfNull(history);
@@ -472,11 +461,12 @@ public static class HistoryParser
                 var index = 0;
                 foreach (var check in json is { } batch && batch.TryGetProperty("Checks", out var list) ? list.EnumerateArray().ToList() : [])
                 {
-                    // Each element sets exactly one input (StatusEndpoint, LambdaAlias, ...), which names the check.
-                    var checkInput = check.EnumerateObject().Select(p => p.Value).FirstOrDefault(v => v.ValueKind == JsonValueKind.Object);
-                    var checkId = Field(checkInput, "CheckId") ?? type;
+                    // Each element is the plan's check record; histories recorded before that held a union
+                    // with one input set (StatusEndpoint, LambdaAlias, ...) that names the check.
+                    var legacy = check.EnumerateObject().Select(p => p.Value).FirstOrDefault(v => v.ValueKind == JsonValueKind.Object);
+                    var checkId = Field(check, "Id") ?? Field(legacy, "CheckId") ?? type;
                     var key = -((e.EventId * 1000) + index++);
-                    activities[key] = New(attributes, at, ActivityKind.Check, checkId, Field(checkInput, "Name") ?? checkId) with
+                    activities[key] = New(attributes, at, ActivityKind.Check, checkId, Field(check, "Title") ?? Field(legacy, "Name") ?? checkId) with
                     {
                         Stage = stage,
                         Round = stage == CheckStage.Verification ? verificationRound : 0,
@@ -486,16 +476,6 @@ public static class HistoryParser
                 }
                 batches[e.EventId] = members;
                 return;
-            }
-            else if (CheckActivities.Contains(type))
-            {
-                var stage = CheckStageNow(attributes);
-                var checkId = Field(json, "CheckId") ?? type;
-                run = New(attributes, at, ActivityKind.Check, checkId, Field(json, "Name") ?? checkId) with
-                {
-                    Stage = stage,
-                    Round = stage == CheckStage.Verification ? verificationRound : 0,
-                };
             }
             else
             {
@@ -518,7 +498,7 @@ public static class HistoryParser
             var undoes = plan.Steps.FirstOrDefault(s => s.Rollback?.Id == stepId);
             if (type == ActivityNames.RestoreLambdaAlias)
             {
-                return (ActivityKind.Compensation, stepId, $"undo {stepId}: restore {Field(json, "FunctionName")}:{Field(json, "Alias")} to {Field(json, "Version")}");
+                return (ActivityKind.Compensation, stepId, $"undo {stepId}: restore {Field(json, "Function") ?? Field(json, "FunctionName")}:{Field(json, "Alias")} to {Field(json, "Version")}");
             }
             if (undoes is not null && (step is null || phase == WindowPhase.RollingBack || summary == "compensation"))
             {

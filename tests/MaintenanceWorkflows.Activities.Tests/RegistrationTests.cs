@@ -34,7 +34,7 @@ public class RegistrationTests
         await using var host = new ActivityHost(new Dictionary<string, string?>());
 
         Assert.NotNull(host.Get<global::MaintenanceWorkflows.Activities.Lambda.LambdaActivities>());
-        Assert.NotNull(host.Get<global::MaintenanceWorkflows.Activities.Email.EmailActivities>());
+        Assert.NotNull(host.Get<global::MaintenanceWorkflows.Activities.Email.EmailChecks>());
         Assert.NotNull(host.Get<global::MaintenanceWorkflows.Activities.Http.HttpCheckActivities>());
         Assert.NotNull(host.Get<global::MaintenanceWorkflows.Activities.Commands.CommandActivities>());
         Assert.NotNull(host.Get<global::MaintenanceWorkflows.Activities.Notifications.NotificationActivities>());

@@ -6,41 +6,17 @@ namespace MaintenanceWorkflows.Workflows.Contracts;
 /// </summary>
 public static class ActivityNames
 {
-    /// <summary><see cref="LambdaAliasCheckInput"/> -> <see cref="CheckResult"/>.</summary>
-    public const string CheckLambdaAlias = "CheckLambdaAlias";
-
     /// <summary><see cref="PromoteLambdaAliasInput"/> -> <see cref="PromoteLambdaAliasResult"/>.</summary>
     public const string PromoteLambdaAlias = "PromoteLambdaAlias";
 
     /// <summary><see cref="RestoreLambdaAliasInput"/> -> <see cref="RestoreLambdaAliasResult"/>.</summary>
     public const string RestoreLambdaAlias = "RestoreLambdaAlias";
 
-    /// <summary><see cref="LambdaSmokeInvokeInput"/> -> <see cref="CheckResult"/>.</summary>
-    public const string SmokeInvokeLambda = "SmokeInvokeLambda";
-
-    /// <summary><see cref="EmailQuotaCheckInput"/> -> <see cref="CheckResult"/>.</summary>
-    public const string CheckEmailQuota = "CheckEmailQuota";
-
-    /// <summary><see cref="StatusEndpointCheckInput"/> -> <see cref="CheckResult"/>.</summary>
-    public const string CheckStatusEndpoint = "CheckStatusEndpoint";
-
-    /// <summary><see cref="RouteHealthCheckInput"/> -> <see cref="CheckResult"/>.</summary>
-    public const string CheckRouteHealth = "CheckRouteHealth";
-
-    /// <summary><see cref="HealthScoreCheckInput"/> -> <see cref="CheckResult"/>.</summary>
-    public const string CheckHealthScore = "CheckHealthScore";
-
-    /// <summary><see cref="FreezeFlagCheckInput"/> -> <see cref="CheckResult"/>.</summary>
-    public const string CheckFreezeFlag = "CheckFreezeFlag";
-
     /// <summary><see cref="HttpRequestInput"/> -> <see cref="HttpRequestResult"/>.</summary>
     public const string SendHttpRequest = "SendHttpRequest";
 
     /// <summary><see cref="RunCommandInput"/> -> <see cref="RunCommandResult"/>.</summary>
     public const string RunCommand = "RunCommand";
-
-    /// <summary><see cref="StatusPageUpdateInput"/> -> <see cref="StatusPageUpdateResult"/>.</summary>
-    public const string UpdateStatusPage = "UpdateStatusPage";
 
     /// <summary><see cref="RunChecksInput"/> -> <see cref="RunChecksResult"/>.</summary>
     public const string RunChecks = "RunChecks";

@@ -1,38 +1,28 @@
 namespace MaintenanceWorkflows.Workflows.Contracts;
 
-/// <summary>Alias parity: does the alias point at the version the plan expects (and only at it)?</summary>
-/// <param name="CheckId">Id of the check in the plan.</param>
-/// <param name="Name">Human name of the check.</param>
-/// <param name="FunctionName">Function name or ARN; credentials and region come from the worker.</param>
-/// <param name="Alias">Alias name, for example "prod".</param>
-/// <param name="ExpectedVersion">Published version number the alias should point at, for example "40".</param>
-public sealed record LambdaAliasCheckInput(
-    string CheckId,
-    string Name,
-    string FunctionName,
-    string Alias,
-    string ExpectedVersion);
-
 /// <summary>
-/// Point an alias at a version. Either <paramref name="TargetVersion"/> is given, or
+/// Point an alias at a version (the plan's lambda.promote step, field for field). Either <paramref name="Version"/> is given, or
 /// <paramref name="Publish"/> publishes the function's current code first (reusing a version this
 /// window already published, so a retry after a crash never publishes twice).
 /// </summary>
 /// <param name="WindowId">Maintenance window id, written into version and alias descriptions as a marker.</param>
 /// <param name="StepId">Step id in the plan, part of the marker.</param>
-/// <param name="FunctionName">Function name or ARN.</param>
+/// <param name="Function">Function name or ARN.</param>
 /// <param name="Alias">Alias to move, for example "prod".</param>
-/// <param name="TargetVersion">Published version to promote; null when <paramref name="Publish"/> is true.</param>
+/// <param name="Version">Published version to promote; null when <paramref name="Publish"/> is true.</param>
 /// <param name="Publish">Publish $LATEST as a new version and promote that.</param>
-/// <param name="ExpectedCodeSha256">When publishing: refuse unless $LATEST has this code hash.</param>
+/// <param name="RunId">
+/// The window's run; with it the alias description records the whole pre-run state (version, weighted routing,
+/// description) under a marker naming window, run and step, so the restore needs nothing but the alias.
+/// </param>
 public sealed record PromoteLambdaAliasInput(
     string WindowId,
     string StepId,
-    string FunctionName,
+    string Function,
     string Alias,
-    string? TargetVersion,
+    string? Version,
     bool Publish = false,
-    string? ExpectedCodeSha256 = null);
+    string? RunId = null);
 
 /// <summary>What the promotion did, including what its compensation needs to undo it.</summary>
 /// <param name="FunctionName">Function name or ARN as given.</param>
@@ -54,23 +44,27 @@ public sealed record PromoteLambdaAliasResult(
 /// <summary>Compensation of a promotion: put the alias back on the version it had before.</summary>
 /// <param name="WindowId">Maintenance window id (marker in the alias description).</param>
 /// <param name="StepId">Step id whose promotion is undone.</param>
-/// <param name="FunctionName">Function name or ARN.</param>
+/// <param name="Function">Function name or ARN.</param>
 /// <param name="Alias">Alias to restore.</param>
-/// <param name="Version">Version to restore (the promotion's <see cref="PromoteLambdaAliasResult.PreviousVersion"/>).</param>
+/// <param name="Version">
+/// Version to restore when the alias carries no marker of this run (the promotion's
+/// <see cref="PromoteLambdaAliasResult.PreviousVersion"/>); null when the promotion reported nothing (failed or
+/// cancelled), then only the marker says what to restore, and without one there is nothing to undo.
+/// </param>
 /// <param name="ExpectedCurrentVersion">
 /// Version the window left the alias on. When the alias is on neither this nor <paramref name="Version"/>,
-/// someone else moved it and the restore refuses (non-retryable <see cref="ActivityErrorTypes.AliasConflict"/>)
-/// unless <paramref name="Force"/>. Null skips that guard.
+/// someone else moved it and the restore refuses (non-retryable <see cref="ActivityErrorTypes.AliasConflict"/>).
+/// Null skips that guard.
 /// </param>
-/// <param name="Force">Restore even when someone else moved the alias.</param>
+/// <param name="RunId">The run whose promotion is undone: its marker in the alias description holds the exact state to restore.</param>
 public sealed record RestoreLambdaAliasInput(
     string WindowId,
     string StepId,
-    string FunctionName,
+    string Function,
     string Alias,
-    string Version,
+    string? Version,
     string? ExpectedCurrentVersion,
-    bool Force = false);
+    string? RunId = null);
 
 /// <summary>What the restore did.</summary>
 /// <param name="FunctionName">Function name or ARN as given.</param>
@@ -84,21 +78,3 @@ public sealed record RestoreLambdaAliasResult(
     string FromVersion,
     string RestoredVersion,
     bool Changed);
-
-/// <summary>Smoke test: invoke the function synchronously with a test payload.</summary>
-/// <param name="CheckId">Id of the check in the plan.</param>
-/// <param name="Name">Human name of the check.</param>
-/// <param name="FunctionName">Function name or ARN.</param>
-/// <param name="Qualifier">Alias or version to invoke, for example "prod".</param>
-/// <param name="PayloadJson">JSON test payload (must not carry secrets); null sends "{}".</param>
-/// <param name="MaxDuration">
-/// Red when init (cold start) plus run duration, as Lambda reports them, exceed this (the seeds use
-/// 2,000 ms for cold starts); null for no limit.
-/// </param>
-public sealed record LambdaSmokeInvokeInput(
-    string CheckId,
-    string Name,
-    string FunctionName,
-    string Qualifier,
-    string? PayloadJson,
-    TimeSpan? MaxDuration);

@@ -13,11 +13,6 @@ namespace MaintenanceWorkflows.Workflows;
 /// </summary>
 internal static class PlanActivities
 {
-    /// <summary>Default smoke-invoke cold-start limit (seed 001: review when cold starts exceed 2,000 ms).</summary>
-    public static readonly TimeSpan DefaultColdStartLimit = TimeSpan.FromMilliseconds(2000);
-
-    private static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>Checks are re-run by the soak anyway; retry only what could not run at all, briefly.</summary>
     private static readonly RetryPolicy CheckRetry = new()
     {
@@ -50,7 +45,7 @@ internal static class PlanActivities
         {
             return [];
         }
-        var longest = checks.Max(c => c.Timeout ?? DefaultCheckTimeout);
+        var longest = checks.Max(c => c.TimeoutOrDefault);
         var options = new ActivityOptions
         {
             StartToCloseTimeout = longest + TimeSpan.FromSeconds(30),
@@ -61,7 +56,7 @@ internal static class PlanActivities
         try
         {
             var result = await Workflow.ExecuteActivityAsync<RunChecksResult>(
-                ActivityNames.RunChecks, [new RunChecksInput(checks.Select(ToRequest).ToList())], options);
+                ActivityNames.RunChecks, [new RunChecksInput(checks)], options);
             return result.Results;
         }
         catch (ActivityFailureException e) when (!ct.IsCancellationRequested)
@@ -69,32 +64,6 @@ internal static class PlanActivities
             // A round that could not run at all is a round of failed observations, not a crashed window.
             return checks.Select(c => Failed(c, "not run", Describe(e))).ToList();
         }
-    }
-
-    private static CheckRequest ToRequest(PlanCheck check)
-    {
-        var timeout = check.Timeout ?? DefaultCheckTimeout;
-        return check switch
-        {
-            HttpStatusCheck c => new CheckRequest
-            {
-                StatusEndpoint = new(c.Id, c.Title, c.Url, c.Target, c.Path, c.ExpectedStatus, [], null, c.MaxLatency, timeout),
-            },
-            HttpJsonCheck c => new CheckRequest
-            {
-                StatusEndpoint = new(
-                    c.Id, c.Title, c.Url, c.Target, c.Path, c.ExpectedStatus, c.RequiredKeys,
-                    c.Expect.Select(e => new ExpectedJsonValue(e.Path, e.EqualTo)).ToList(), c.MaxLatency, timeout),
-            },
-            LambdaAliasCheck c => new CheckRequest { LambdaAlias = new(c.Id, c.Title, c.Function, c.Alias, c.ExpectedVersion) },
-            LambdaInvokeCheck c => new CheckRequest { SmokeInvoke = new(c.Id, c.Title, c.Function, c.Qualifier, c.Payload, c.MaxDuration ?? DefaultColdStartLimit) },
-            EmailQuotaCheck c => new CheckRequest { EmailQuota = new(c.Id, c.Title, c.AmberAt, c.RedAt, c.Account) },
-            FreezeCheck { Source: { } source } c => new CheckRequest { FreezeFlag = new(c.Id, c.Title, source, timeout) },
-            _ => throw new ApplicationFailureException(
-                $"check '{check.Id}' has type '{check.CheckType}', which this worker cannot run",
-                ActivityErrorTypes.InvalidInput,
-                nonRetryable: true),
-        };
     }
 
     public static CheckResult Failed(PlanCheck check, string observed, string message) => new(
@@ -122,14 +91,15 @@ internal static class PlanActivities
     public static Task<PromoteLambdaAliasResult> PromoteAsync(string windowId, LambdaPromoteStep step, CancellationToken ct) =>
         Workflow.ExecuteActivityAsync<PromoteLambdaAliasResult>(
             ActivityNames.PromoteLambdaAlias,
-            [new PromoteLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, step.Version, step.Publish)],
+            [new PromoteLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, step.Version, step.Publish, RunId: Workflow.Info.RunId)],
             StepOptions(step, TimeSpan.FromMinutes(2), ct));
 
+    /// <summary>Undoes this run's promotion from the marker it left on the alias; <paramref name="promoted"/> is null when the promotion reported nothing.</summary>
     public static Task<RestoreLambdaAliasResult> RestoreAsync(
-        string windowId, LambdaPromoteStep step, PromoteLambdaAliasResult promoted, CancellationToken ct) =>
+        string windowId, LambdaPromoteStep step, PromoteLambdaAliasResult? promoted, CancellationToken ct) =>
         Workflow.ExecuteActivityAsync<RestoreLambdaAliasResult>(
             ActivityNames.RestoreLambdaAlias,
-            [new RestoreLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, promoted.PreviousVersion, promoted.NewVersion)],
+            [new RestoreLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, promoted?.PreviousVersion, promoted?.NewVersion, RunId: Workflow.Info.RunId)],
             CompensationOptions(TimeSpan.FromMinutes(2), ct));
 
     public static Task<HttpRequestResult> SendRequestAsync(HttpRequestStep step, bool compensation, CancellationToken ct) =>

@@ -20,7 +20,6 @@ public sealed class StatusPageClient(IStatusPageApi api, IOptions<StatusPageOpti
     {
         StatusPageMaintenanceStatus.Scheduled => "scheduled",
         StatusPageMaintenanceStatus.InProgress => "in_progress",
-        StatusPageMaintenanceStatus.Verifying => "verifying",
         StatusPageMaintenanceStatus.Completed => "completed",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown status"),
     };

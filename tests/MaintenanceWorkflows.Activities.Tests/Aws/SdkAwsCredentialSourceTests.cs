@@ -1,3 +1,4 @@
+using MaintenanceWorkflows.Workflows.Plans;
 using MaintenanceWorkflows.Activities.Aws;
 using MaintenanceWorkflows.Activities.Lambda;
 using Microsoft.Extensions.Configuration;
@@ -60,7 +61,7 @@ public sealed class SdkAwsCredentialSourceTests : IDisposable
         await using var scope = provider.CreateAsyncScope();
         var lambda = scope.ServiceProvider.GetRequiredService<LambdaActivities>();
 
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => new ActivityEnvironment().RunAsync(() => lambda.CheckAliasAsync(new("c", "c", "beak-api", "prod", "40"))));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => new ActivityEnvironment().RunAsync(() => lambda.CheckAliasAsync(new LambdaAliasCheck { Id = "c", Title = "c", Function = "beak-api", Alias = "prod", ExpectedVersion = "40" })));
 
         Assert.True(error.NonRetryable);
         Assert.Contains("Aws:Profile 'missing'", error.Message, StringComparison.Ordinal);

@@ -74,12 +74,10 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
     {
         await Send(NoticeKind.PreMaintenance, ["status-page"]);
         await Send(NoticeKind.InProgress, ["status-page"]);
-        await host.RunAsync<NotificationActivities, StatusPageUpdateResult>(a => a.UpdateStatusPageAsync(
-            new(WindowId, plan.Title, "Verifying the patch.", StatusPageMaintenanceStatus.Verifying, plan.Window.Start, plan.Window.End, null)));
         var completion = await Send(NoticeKind.Completion, ["status-page"]);
 
         var incident = Assert.Single(statusPage.Incidents.Values);
-        Assert.Equal(["scheduled", "in_progress", "verifying", "completed"], incident.StatusHistory);
+        Assert.Equal(["scheduled", "in_progress", "completed"], incident.StatusHistory);
         Assert.Contains(incident.Id, completion.Deliveries[0].Detail, StringComparison.Ordinal);
     }
 
@@ -109,12 +107,12 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UpdateStatusPage_WrongApiKey_FailsNonRetryableNamingTheSetting()
+    public async Task UpsertStatusPage_WrongApiKey_FailsNonRetryableNamingTheSetting()
     {
         await using var wrong = NewHost("not-the-key");
 
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => wrong.RunAsync<NotificationActivities, StatusPageUpdateResult>(a => a.UpdateStatusPageAsync(
-            new(WindowId, plan.Title, "x", StatusPageMaintenanceStatus.Scheduled, plan.Window.Start, plan.Window.End, null))));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => wrong.Get<StatusPageClient>().UpsertAsync(
+            new(WindowId, plan.Title, "x", StatusPageMaintenanceStatus.Scheduled, plan.Window.Start, plan.Window.End, null), CancellationToken.None));
 
         Assert.True(error.NonRetryable);
         Assert.Contains("HTTP 401", error.Message, StringComparison.Ordinal);
@@ -123,10 +121,10 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UpdateStatusPage_EndBeforeStart_FailsNonRetryable()
+    public async Task UpsertStatusPage_EndBeforeStart_FailsNonRetryable()
     {
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<NotificationActivities, StatusPageUpdateResult>(a => a.UpdateStatusPageAsync(
-            new(WindowId, plan.Title, "x", StatusPageMaintenanceStatus.Scheduled, plan.Window.End, plan.Window.Start, null))));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.Get<StatusPageClient>().UpsertAsync(
+            new(WindowId, plan.Title, "x", StatusPageMaintenanceStatus.Scheduled, plan.Window.End, plan.Window.Start, null), CancellationToken.None));
 
         Assert.True(error.NonRetryable);
         Assert.Contains("ScheduledUntil", error.Message, StringComparison.Ordinal);
@@ -153,12 +151,33 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
         logged.Environment = new ActivityEnvironment { Logger = logs.CreateLogger("activity") };
 
         var result = await logged.RunAsync<NotificationActivities, SendNotificationResult>(a => a.SendNotificationAsync(
-            new(WindowId, NoticeKind.PreMaintenance, plan, policy, new NoticeFacts(), ["discord-community", "slack-team-ops"], plan.Window.End)));
+            new(WindowId, NoticeKind.PreMaintenance, plan, Notice, new NoticeFacts(), ["discord-community", "slack-team-ops"], plan.Window.End)));
 
         Assert.Equal(DeliveryStatus.Delivered, result.Deliveries[0].Status);
         Assert.NotEmpty(logs.Lines);
         Assert.DoesNotContain(logs.Lines, l => l.Contains("/hooks/", StringComparison.Ordinal) || l.Contains("/broken/", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task SendNotificationInput_CarriesOnlyWhatANoticeUses_NotTheWholePolicy()
+    {
+        var input = new SendNotificationInput(WindowId, NoticeKind.PreMaintenance, plan, Notice, new NoticeFacts(), ["email-customers"], plan.Window.End);
+
+        var json = (await DataConverter.Default.ToPayloadAsync(input)).Data.ToStringUtf8();
+        var whole = (await DataConverter.Default.ToPayloadAsync(policy)).Data.ToStringUtf8();
+
+        // Approvers, freezes, blackout jobs, cadence and type rules are the policy's business, not a notice's.
+        foreach (var key in new[] { "\"Freezes\":", "\"Blackouts\":", "\"Cadence\":", "\"Types\":", "\"Approvals\":" })
+        {
+            Assert.Contains(key, whole, StringComparison.Ordinal);
+            Assert.DoesNotContain(key, json, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(policy.Organization.Name, json, StringComparison.Ordinal);
+    }
+
+    /// <summary>What the workflow sends: the policy's notice part with the window's schedule (here: scheduled at the notice time).</summary>
+    private NoticePolicy Notice => NoticePolicy.For(plan, policy, ScheduleRules.Derive(plan, policy, plan.Window.Start - policy.Types.For(plan.Type).Notice));
 
     private ActivityHost NewHost(string statusPageKey, Action<IServiceCollection>? configure = null) => new(new Dictionary<string, string?>
     {
@@ -180,5 +199,5 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
 
     private Task<SendNotificationResult> Send(NoticeKind kind, IReadOnlyList<string> channels) =>
         host.RunAsync<NotificationActivities, SendNotificationResult>(a => a.SendNotificationAsync(
-            new(WindowId, kind, plan, policy, new NoticeFacts(), channels, plan.Window.End)));
+            new(WindowId, kind, plan, Notice, new NoticeFacts(), channels, plan.Window.End)));
 }

@@ -131,13 +131,13 @@ public sealed class CommandActivitiesTests : IAsyncLifetime
     {
         var pidFile = Path.Combine(dir, "child.pid");
         var running = Run(new("patch", "tree", new Dictionary<string, string> { ["dir"] = dir }));
-        var childPid = await PollAsync(() => File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) ? pid : (int?)null);
+        var childPid = await Poll.ForValueAsync(() => File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) ? pid : (int?)null, TimeSpan.FromSeconds(15), "the script wrote no child pid within 15 s");
         Assert.True(IsAlive(childPid));
 
         host.Environment.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
-        await PollAsync(() => IsAlive(childPid) ? null : (bool?)true);
+        await Poll.UntilAsync(() => IsAlive(childPid), alive => !alive, TimeSpan.FromSeconds(15), _ => $"child {childPid} still alive after 15 s");
     }
 
     [Fact]
@@ -196,22 +196,6 @@ public sealed class CommandActivitiesTests : IAsyncLifetime
         catch (IOException)
         {
             return false;
-        }
-    }
-
-    private static async Task<T> PollAsync<T>(Func<T?> probe)
-        where T : struct
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            if (probe() is { } value)
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 15 s");
-            await Task.Delay(20);
         }
     }
 

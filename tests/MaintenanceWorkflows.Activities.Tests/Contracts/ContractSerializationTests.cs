@@ -1,5 +1,6 @@
 using System.Text;
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
 using Temporalio.Converters;
 
 namespace MaintenanceWorkflows.Activities.Tests.Contracts;
@@ -29,24 +30,6 @@ public class ContractSerializationTests
     }
 
     [Fact]
-    public async Task StatusPageUpdateInput_RoundTripThroughTemporalConverter_WritesStatusAsString()
-    {
-        var input = new StatusPageUpdateInput(
-            "maint-lambda-v40",
-            "Lambda v40 promotion",
-            "Starting now.",
-            StatusPageMaintenanceStatus.InProgress,
-            new DateTimeOffset(2025, 3, 4, 10, 0, 0, TimeSpan.Zero),
-            new DateTimeOffset(2025, 3, 4, 12, 0, 0, TimeSpan.Zero),
-            null);
-
-        var (json, back) = await RoundTripAsync(input);
-
-        Assert.Contains("\"Status\":\"InProgress\"", json, StringComparison.Ordinal);
-        Assert.Equal(input, back);
-    }
-
-    [Fact]
     public async Task PromoteLambdaAliasResult_RoundTripThroughTemporalConverter_KeepsPreviousVersion()
     {
         var result = new PromoteLambdaAliasResult("beak", "prod", "39", "40", "40", true, "rev-2");
@@ -66,6 +49,28 @@ public class ContractSerializationTests
         Assert.Equal(result.OutputTail, back.OutputTail);
         Assert.Equal(3, back.ExitCode);
         Assert.False(back.Succeeded);
+    }
+
+    [Fact]
+    public async Task RunChecksInput_RoundTripThroughTemporalConverter_KeepsEachCheckTypeAndItsPlanFields()
+    {
+        var input = new RunChecksInput(
+        [
+            new LambdaAliasCheck { Id = "parity", Title = "Alias parity", Function = "beak-api", Alias = "prod", ExpectedVersion = "40" },
+            new HttpJsonCheck { Id = "status", Title = "Status", Target = "beak", Path = "/status", RequiredKeys = ["lambda.version"], Expect = [new() { Path = "database", EqualTo = "ok" }] },
+            new FreezeCheck { Id = "freeze", Title = "Freeze", Source = "dashboard", When = CheckPhase.Pre },
+        ]);
+
+        var (json, back) = await RoundTripAsync(input);
+
+        // The YAML discriminator and field names, so history reads like the plan.
+        Assert.Contains("\"type\":\"lambda.alias\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"Function\":\"beak-api\"", json, StringComparison.Ordinal);
+        Assert.Equal(input.Checks.Select(c => c.GetType()), back.Checks.Select(c => c.GetType()));
+        Assert.Equal(input.Checks[0], back.Checks[0]);
+        Assert.Equal(["lambda.version"], ((HttpJsonCheck)back.Checks[1]).RequiredKeys);
+        Assert.Equal("ok", ((HttpJsonCheck)back.Checks[1]).Expect[0].EqualTo);
+        Assert.Equal(input.Checks[2], back.Checks[2]);
     }
 
     private static async Task<(string Json, T Back)> RoundTripAsync<T>(T value)

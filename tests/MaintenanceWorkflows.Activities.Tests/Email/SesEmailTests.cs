@@ -2,6 +2,7 @@ using System.Text.Json;
 using MaintenanceWorkflows.Activities.Email;
 using MaintenanceWorkflows.Activities.Tests.Support;
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Temporalio.Exceptions;
@@ -81,7 +82,7 @@ public sealed class SesEmailTests
         await using var ses = await SesEmulator.StartAsync(sentLast24Hours: sent);
         await using var host = Host(ses.BaseAddress);
 
-        var result = await host.RunAsync<EmailActivities, CheckResult>(a => a.CheckQuotaAsync(new("ses-quota", "SES quota", AmberAt: 160, RedAt: 200)));
+        var result = await host.RunAsync<EmailChecks, CheckResult>(a => a.CheckQuotaAsync(new EmailQuotaCheck { Id = "ses-quota", Title = "SES quota", AmberAt = 160, RedAt = 200 }));
 
         Assert.Equal(expected, result.Status);
         Assert.Equal(observed, result.Observed);
@@ -94,7 +95,7 @@ public sealed class SesEmailTests
         await using var ses = await SesEmulator.StartAsync(sentLast24Hours: 3, productionAccess: false);
         await using var host = Host(ses.BaseAddress);
 
-        var result = await host.RunAsync<EmailActivities, CheckResult>(a => a.CheckQuotaAsync(new("ses-quota", "SES quota", 160, 200)));
+        var result = await host.RunAsync<EmailChecks, CheckResult>(a => a.CheckQuotaAsync(new EmailQuotaCheck { Id = "ses-quota", Title = "SES quota", AmberAt = 160, RedAt = 200 }));
 
         Assert.Equal(CheckStatus.Amber, result.Status);
         Assert.Contains("sandbox", result.Message, StringComparison.Ordinal);
@@ -105,7 +106,7 @@ public sealed class SesEmailTests
     {
         await using var host = Host(new Uri("http://127.0.0.1:9/"));
 
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<EmailActivities, CheckResult>(a => a.CheckQuotaAsync(new("q", "q", 160, 200, Account: "marketing"))));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<EmailChecks, CheckResult>(a => a.CheckQuotaAsync(new EmailQuotaCheck { Id = "q", Title = "q", AmberAt = 160, RedAt = 200, Account = "marketing" })));
 
         Assert.True(error.NonRetryable);
         Assert.Equal(ActivityErrorTypes.UnknownName, error.ErrorType);
@@ -117,10 +118,10 @@ public sealed class SesEmailTests
     {
         await using var host = Host(new Uri("http://127.0.0.1:9/"));
 
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<EmailActivities, CheckResult>(a => a.CheckQuotaAsync(new("q", "q", 200, 160))));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<EmailChecks, CheckResult>(a => a.CheckQuotaAsync(new EmailQuotaCheck { Id = "q", Title = "q", AmberAt = 200, RedAt = 160 })));
 
         Assert.True(error.NonRetryable);
-        Assert.Contains("AmberAt", error.Message, StringComparison.Ordinal);
+        Assert.Contains("amberAt", error.Message, StringComparison.Ordinal);
     }
 
     private static ActivityHost Host(Uri sesUrl, string? configurationSet = null) => new(new Dictionary<string, string?>

@@ -1,6 +1,7 @@
 using MaintenanceWorkflows.Activities.Http;
 using MaintenanceWorkflows.Activities.Tests.Support;
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Temporalio.Exceptions;
@@ -30,7 +31,6 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
                 await Task.Delay(System.Threading.Timeout.Infinite, c.RequestAborted);
                 return Results.Ok();
             });
-            app.MapGet("/score/{value}", (string value) => Results.Text("{\"health\":{\"score\":" + value + "}}", "application/json"));
             app.MapGet("/freeze/on", () => Results.Text("""{"freeze":{"active":true,"reason":"quarter-end billing run"}}""", "application/json"));
             app.MapPost("/purge", (HttpContext c) =>
             {
@@ -58,7 +58,7 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckStatusEndpoint_AllRequiredKeysAndValues_IsGreen()
     {
-        var result = await Status(new("status-json", "Status JSON", null, "beak", "/beak/system/status", 200, ["lambda.version", "database", "agents"], [new("lambda_alias_version", "40"), new("agents.0.name", "duck-1")], TimeSpan.FromSeconds(2), Timeout));
+        var result = await Status(new HttpJsonCheck { Id = "status-json", Title = "Status JSON", Target = "beak", Path = "/beak/system/status", RequiredKeys = ["lambda.version", "database", "agents"], Expect = [new() { Path = "lambda_alias_version", EqualTo = "40" }, new() { Path = "agents.0.name", EqualTo = "duck-1" }], MaxLatency = TimeSpan.FromSeconds(2), Timeout = Timeout });
 
         Assert.Equal(CheckStatus.Green, result.Status);
         Assert.Contains(result.Details, d => d.Name == "lambda.version" && d.Passed && d.Observed == "40");
@@ -67,7 +67,7 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckStatusEndpoint_MissingKeyAndWrongValue_IsRedNamingBoth()
     {
-        var result = await Status(new("status-json", "Status JSON", Url(), null, null, 200, ["lambda.version", "peck.failures"], [new("lambda_alias_version", "41")], null, Timeout));
+        var result = await Status(new HttpJsonCheck { Id = "status-json", Title = "Status JSON", Url = Url(), RequiredKeys = ["lambda.version", "peck.failures"], Expect = [new() { Path = "lambda_alias_version", EqualTo = "41" }], Timeout = Timeout });
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains("peck.failures missing", result.Message, StringComparison.Ordinal);
@@ -77,7 +77,7 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckStatusEndpoint_BodyNotJson_IsRed()
     {
-        var result = await Status(new("s", "s", Url("broken"), null, null, 200, ["database"], null, null, Timeout));
+        var result = await Status(new HttpJsonCheck { Id = "s", Title = "s", Url = Url("broken"), RequiredKeys = ["database"], Timeout = Timeout });
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains("not valid JSON", result.Message, StringComparison.Ordinal);
@@ -86,7 +86,7 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckStatusEndpoint_ServerError_IsRed()
     {
-        var result = await Status(new("s", "s", Url("error"), null, null, 200, [], null, null, Timeout));
+        var result = await Status(new HttpJsonCheck { Id = "s", Title = "s", Url = Url("error"), Timeout = Timeout });
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.StartsWith("HTTP 500 in ", result.Observed, StringComparison.Ordinal);
@@ -95,7 +95,7 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckStatusEndpoint_NoAnswerWithinTimeout_IsRedNotAnException()
     {
-        var result = await Status(new("s", "s", Url("hang"), null, null, 200, [], null, null, TimeSpan.FromMilliseconds(300)));
+        var result = await Status(new HttpJsonCheck { Id = "s", Title = "s", Url = Url("hang"), Timeout = TimeSpan.FromMilliseconds(300) });
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains("did not answer within 300 ms", result.Message, StringComparison.Ordinal);
@@ -104,7 +104,7 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckStatusEndpoint_ConnectionRefused_IsRed()
     {
-        var result = await Status(new("s", "s", "http://127.0.0.1:9/status", null, null, 200, [], null, null, Timeout));
+        var result = await Status(new HttpJsonCheck { Id = "s", Title = "s", Url = "http://127.0.0.1:9/status", Timeout = Timeout });
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains("could not be reached", result.Message, StringComparison.Ordinal);
@@ -113,7 +113,7 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckStatusEndpoint_UnknownTarget_FailsNonRetryableListingConfiguredTargets()
     {
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Status(new("s", "s", null, "peck", "/x", 200, [], null, null, Timeout)));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Status(new HttpJsonCheck { Id = "s", Title = "s", Target = "peck", Path = "/x", Timeout = Timeout }));
 
         Assert.True(error.NonRetryable);
         Assert.Equal(ActivityErrorTypes.UnknownName, error.ErrorType);
@@ -123,48 +123,16 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckStatusEndpoint_RelativeUrl_FailsNonRetryableWithExample()
     {
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Status(new("s", "s", "/beak/system/status", null, null, 200, [], null, null, Timeout)));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Status(new HttpJsonCheck { Id = "s", Title = "s", Url = "/beak/system/status", Timeout = Timeout }));
 
         Assert.True(error.NonRetryable);
         Assert.Contains("not an absolute http(s) URL", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task CheckRouteHealth_OneRouteReturns502_IsRedAndExplainsColdStart()
-    {
-        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckRouteHealthAsync(new("routes", "Route health", null, "beak", ["/beak", "/beak/metrics", "/beak/system/status"], null, null, Timeout)));
-
-        Assert.Equal(CheckStatus.Red, result.Status);
-        Assert.Equal("2/3 routes healthy", result.Observed);
-        var metrics = Assert.Single(result.Details, d => !d.Passed);
-        Assert.Equal("/beak/metrics", metrics.Name);
-        Assert.Contains("cold start or crash loop", metrics.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task CheckRouteHealth_AllRoutesOk_IsGreen()
-    {
-        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckRouteHealthAsync(new("routes", "Route health", server.BaseAddress.ToString(), null, ["/beak", "/beak/system/status"], [200], null, Timeout)));
-
-        Assert.Equal(CheckStatus.Green, result.Status);
-    }
-
-    [Theory]
-    [InlineData("85", CheckStatus.Green)]
-    [InlineData("70", CheckStatus.Amber)]
-    [InlineData("59", CheckStatus.Red)]
-    [InlineData("\"high\"", CheckStatus.Red)]
-    public async Task CheckHealthScore_Score_MapsToTrafficLight(string score, CheckStatus expected)
-    {
-        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckHealthScoreAsync(new("score", "Health score", null, "beak", $"/score/{Uri.EscapeDataString(score)}", "health.score", 60, 80, Timeout)));
-
-        Assert.Equal(expected, result.Status);
-    }
-
-    [Fact]
     public async Task CheckFreezeFlag_FreezeActive_IsRedWithReason()
     {
-        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckFreezeFlagAsync(new("freeze", "Change freeze", "banner", Timeout)));
+        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckFreezeFlagAsync(new FreezeCheck { Id = "freeze", Title = "Change freeze", Source = "banner", Timeout = Timeout }));
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains("quarter-end billing run", result.Message, StringComparison.Ordinal);
@@ -173,7 +141,7 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckFreezeFlag_NoFreeze_IsGreen()
     {
-        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckFreezeFlagAsync(new("freeze", "Change freeze", "dashboard", Timeout)));
+        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckFreezeFlagAsync(new FreezeCheck { Id = "freeze", Title = "Change freeze", Source = "dashboard", Timeout = Timeout }));
 
         Assert.Equal(CheckStatus.Green, result.Status);
     }
@@ -181,7 +149,7 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckFreezeFlag_UnknownSource_FailsNonRetryableListingSources()
     {
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckFreezeFlagAsync(new("freeze", "Change freeze", "calendar", Timeout))));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckFreezeFlagAsync(new FreezeCheck { Id = "freeze", Title = "Change freeze", Source = "calendar", Timeout = Timeout })));
 
         Assert.True(error.NonRetryable);
         Assert.Contains("banner, dashboard", error.Message, StringComparison.Ordinal);
@@ -218,6 +186,6 @@ public sealed class HttpCheckActivitiesTests : IAsyncLifetime
 
     private string Url(string path = "beak/system/status") => new Uri(server.BaseAddress, path).ToString();
 
-    private Task<CheckResult> Status(StatusEndpointCheckInput input) =>
-        host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckStatusEndpointAsync(input));
+    private Task<CheckResult> Status(HttpJsonCheck check) =>
+        host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckEndpointAsync(check));
 }

@@ -5,6 +5,7 @@ using MaintenanceWorkflows.Activities.Tests.Support;
 using MaintenanceWorkflows.Sandbox;
 using MaintenanceWorkflows.Sandbox.Aws;
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Temporalio.Activities;
@@ -114,7 +115,7 @@ public sealed class TargetSafetyTests : IAsyncLifetime
     [Fact]
     public async Task CheckStatusEndpoint_TargetRedirectsToAnotherHost_CredentialsNeverFollow()
     {
-        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckStatusEndpointAsync(new("r", "redirect", null, "beak", "/redirect", 200, [], null, null, TimeSpan.FromSeconds(5))));
+        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckEndpointAsync(new HttpJsonCheck { Id = "r", Title = "redirect", Target = "beak", Path = "/redirect", Timeout = TimeSpan.FromSeconds(5) }));
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains("HTTP 307", result.Message, StringComparison.Ordinal);
@@ -127,7 +128,7 @@ public sealed class TargetSafetyTests : IAsyncLifetime
     [InlineData("/huge-declared")]
     public async Task CheckStatusEndpoint_400MiBAnswer_FailsNamingTheLimitInsteadOfReadingIt(string path)
     {
-        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckStatusEndpointAsync(new("big", "big", null, "beak", path, 200, ["ok"], null, null, TimeSpan.FromSeconds(30))));
+        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckEndpointAsync(new HttpJsonCheck { Id = "big", Title = "big", Target = "beak", Path = path, RequiredKeys = ["ok"], Timeout = TimeSpan.FromSeconds(30) }));
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains($"response larger than {HttpCheckActivities.MaxResponseBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes", result.Message, StringComparison.Ordinal);
@@ -136,7 +137,7 @@ public sealed class TargetSafetyTests : IAsyncLifetime
     [Fact]
     public async Task CheckFreezeFlag_SourceUrlWithToken_TokenNeverInTheResult()
     {
-        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckFreezeFlagAsync(new("freeze", "freeze", "tokened", TimeSpan.FromSeconds(5))));
+        var result = await host.RunAsync<HttpCheckActivities, CheckResult>(a => a.CheckFreezeFlagAsync(new FreezeCheck { Id = "freeze", Title = "freeze", Source = "tokened", Timeout = TimeSpan.FromSeconds(5) }));
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains("/api/nowhere?token=[redacted]", result.Message, StringComparison.Ordinal);
@@ -177,7 +178,7 @@ public sealed class TargetSafetyTests : IAsyncLifetime
 
         try
         {
-            var answer = await lambda.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("c", "c", "beak-api", "prod", "39")));
+            var answer = await lambda.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new LambdaAliasCheck { Id = "c", Title = "c", Function = "beak-api", Alias = "prod", ExpectedVersion = "39" }));
             Assert.NotEqual(CheckStatus.Green, answer.Status);
         }
         catch (ApplicationFailureException)

@@ -2,6 +2,7 @@ using MaintenanceWorkflows.Activities.Aws;
 using MaintenanceWorkflows.Activities.Lambda;
 using MaintenanceWorkflows.Activities.Tests.Support;
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Plans;
 using Temporalio.Exceptions;
 using MaintenanceWorkflows.Sandbox.Aws;
 using MaintenanceWorkflows.Sandbox.Lambda;
@@ -33,7 +34,7 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckAlias_AliasOnExpectedVersion_IsGreen()
     {
-        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("alias-parity", "Alias parity", "beak-api", "prod", "39")));
+        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new LambdaAliasCheck { Id = "alias-parity", Title = "Alias parity", Function = "beak-api", Alias = "prod", ExpectedVersion = "39" }));
 
         Assert.Equal(CheckStatus.Green, result.Status);
         Assert.Equal("39", result.Observed);
@@ -43,7 +44,7 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckAlias_AliasOnOtherVersion_IsRedAndReportsDrift()
     {
-        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("alias-parity", "Alias parity", "beak-api", "prod", "40")));
+        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new LambdaAliasCheck { Id = "alias-parity", Title = "Alias parity", Function = "beak-api", Alias = "prod", ExpectedVersion = "40" }));
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.False(result.Passed);
@@ -56,7 +57,7 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     {
         beak.Aliases["prod"].Weights["40"] = 0.1;
 
-        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("alias-parity", "Alias parity", "beak-api", "prod", "39")));
+        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new LambdaAliasCheck { Id = "alias-parity", Title = "Alias parity", Function = "beak-api", Alias = "prod", ExpectedVersion = "39" }));
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains(result.Details, d => d.Name == "weighted 40" && !d.Passed);
@@ -65,14 +66,14 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task CheckAlias_FunctionMissing_IsRedWithAwsMessage()
     {
-        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("alias-parity", "Alias parity", "nope", "prod", "39")));
+        var result = await host.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new LambdaAliasCheck { Id = "alias-parity", Title = "Alias parity", Function = "nope", Alias = "prod", ExpectedVersion = "39" }));
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains("Function not found", result.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task PromoteAlias_TargetVersion_MovesAliasAndReturnsPreviousVersion()
+    public async Task PromoteAlias_Version_MovesAliasAndReturnsPreviousVersion()
     {
         var result = await Promote(new("maint-v40", "promote", "beak-api", "prod", "40"));
 
@@ -115,8 +116,8 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
         beak.LatestCodeSha256 = ShaV41;
         fake.FailNext("PublishVersion", 503, "ServiceException", "Service unavailable", afterApplying: true);
 
-        var first = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("maint-v41", "publish", "beak-api", "prod", null, Publish: true, ExpectedCodeSha256: ShaV41)));
-        var retry = await Promote(new("maint-v41", "publish", "beak-api", "prod", null, Publish: true, ExpectedCodeSha256: ShaV41));
+        var first = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("maint-v41", "publish", "beak-api", "prod", null, Publish: true)));
+        var retry = await Promote(new("maint-v41", "publish", "beak-api", "prod", null, Publish: true));
 
         Assert.False(first.NonRetryable);
         Assert.Equal("41", retry.PublishedVersion);
@@ -127,26 +128,16 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
         Assert.Equal("maint:maint-v41/publish", beak.Versions[^1].Description);
     }
 
-    [Fact]
-    public async Task PromoteAlias_PublishWithUnexpectedCode_FailsNonRetryable()
-    {
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("w", "publish", "beak-api", "prod", null, Publish: true, ExpectedCodeSha256: "other")));
-
-        Assert.True(error.NonRetryable);
-        Assert.Contains("ExpectedCodeSha256", error.Message, StringComparison.Ordinal);
-        Assert.Equal(0, fake.Calls("PublishVersion"));
-    }
-
     [Theory]
     [InlineData("$LATEST", "not $LATEST")]
     [InlineData("v40", "digits")]
-    public async Task PromoteAlias_BadTargetVersion_FailsNonRetryableNamingTheField(string version, string hint)
+    public async Task PromoteAlias_BadVersion_FailsNonRetryableNamingTheField(string version, string hint)
     {
         var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("w", "promote", "beak-api", "prod", version)));
 
         Assert.True(error.NonRetryable);
         Assert.Equal(ActivityErrorTypes.InvalidInput, error.ErrorType);
-        Assert.Contains("TargetVersion", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Version", error.Message, StringComparison.Ordinal);
         Assert.Contains(hint, error.Message, StringComparison.Ordinal);
     }
 
@@ -156,7 +147,7 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("w", "promote", "beak-api", "prod", "40", Publish: true)));
 
         Assert.True(error.NonRetryable);
-        Assert.Contains("exactly one of TargetVersion", error.Message, StringComparison.Ordinal);
+        Assert.Contains("exactly one of Version", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -205,6 +196,50 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RestoreAlias_PromotionLostItsResult_RestoresExactPreRunStateFromTheMarkerAlone()
+    {
+        var prod = beak.Aliases["prod"];
+        prod.Description = "owned by team-beak; see runbook #12";
+        prod.Weights["38"] = 0.05;
+        fake.FailNext("UpdateAlias", 400, "InvalidParameterValueException", "response lost", afterApplying: true);
+
+        // The alias moved but the promotion never reported it: the workflow has no result to undo from.
+        await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("maint-v40", "promote", "beak-api", "prod", "40", RunId: "run-1")));
+        Assert.Equal("40", prod.FunctionVersion);
+        Assert.Equal(0.05, prod.Weights["38"]);
+        Assert.StartsWith("maint:maint-v40/run-1/promote previous=39 to=40", prod.Description, StringComparison.Ordinal);
+
+        // Another run of the same window id finds no marker of its own and changes nothing.
+        var otherRun = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("maint-v40", "promote", "beak-api", "prod", null, null, RunId: "run-2")));
+        Assert.False(otherRun.Changed);
+        Assert.Equal("40", prod.FunctionVersion);
+
+        var restored = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("maint-v40", "promote", "beak-api", "prod", null, null, RunId: "run-1")));
+
+        Assert.True(restored.Changed);
+        Assert.Equal("39", restored.RestoredVersion);
+        Assert.Equal("39", prod.FunctionVersion);
+        Assert.Equal("owned by team-beak; see runbook #12", prod.Description);
+        Assert.Equal(new Dictionary<string, double> { ["38"] = 0.05 }, prod.Weights);
+        // A retried restore sees the original state (no marker) and changes nothing more.
+        var again = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("maint-v40", "promote", "beak-api", "prod", null, null, RunId: "run-1")));
+        Assert.False(again.Changed);
+    }
+
+    [Fact]
+    public async Task PromoteAlias_DescriptionLeavesNoRoomForTheMarker_RefusedBeforeAnythingChanges()
+    {
+        beak.Aliases["prod"].Description = new string('d', 240);
+
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("maint-v40", "promote", "beak-api", "prod", "40", RunId: "run-1")));
+
+        Assert.True(error.NonRetryable);
+        Assert.Contains("Shorten the alias description", error.Message, StringComparison.Ordinal);
+        Assert.Equal("39", beak.Aliases["prod"].FunctionVersion);
+        Assert.Equal(0, fake.Calls("UpdateAlias"));
+    }
+
+    [Fact]
     public async Task RestoreAlias_AlreadyOnVersion_ChangesNothing()
     {
         var restored = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("w", "promote", "beak-api", "prod", "39", "40")));
@@ -214,24 +249,22 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RestoreAlias_MovedBySomeoneElse_RefusesUnlessForced()
+    public async Task RestoreAlias_MovedBySomeoneElse_Refuses()
     {
         beak.Aliases["prod"].FunctionVersion = "38";
 
         var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("w", "promote", "beak-api", "prod", "39", "40"))));
-        var forced = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("w", "promote", "beak-api", "prod", "39", "40", Force: true)));
 
         Assert.True(error.NonRetryable);
         Assert.Equal(ActivityErrorTypes.AliasConflict, error.ErrorType);
         Assert.Contains("someone else moved it", error.Message, StringComparison.Ordinal);
-        Assert.True(forced.Changed);
-        Assert.Equal("39", beak.Aliases["prod"].FunctionVersion);
+        Assert.Equal("38", beak.Aliases["prod"].FunctionVersion);
     }
 
     [Fact]
     public async Task SmokeInvoke_WarmInvocation_IsGreenAndSendsPayload()
     {
-        var result = await Invoke(new("smoke", "Smoke invoke", "beak-api", "prod", "{\"ping\":true}", TimeSpan.FromSeconds(2)));
+        var result = await Invoke(new LambdaInvokeCheck { Id = "smoke", Title = "Smoke invoke", Function = "beak-api", Qualifier = "prod", Payload = "{\"ping\":true}", MaxDuration = TimeSpan.FromSeconds(2) });
 
         Assert.Equal(CheckStatus.Green, result.Status);
         Assert.Contains("version 39", result.Observed, StringComparison.Ordinal);
@@ -243,7 +276,7 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     {
         beak.SetBehaviour("39", new InvokeBehaviour(DurationMs: 150, InitMs: 1900));
 
-        var result = await Invoke(new("smoke", "Smoke invoke", "beak-api", "prod", null, TimeSpan.FromMilliseconds(2000)));
+        var result = await Invoke(new LambdaInvokeCheck { Id = "smoke", Title = "Smoke invoke", Function = "beak-api", Qualifier = "prod", MaxDuration = TimeSpan.FromMilliseconds(2000) });
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains("Cold start too slow", result.Message, StringComparison.Ordinal);
@@ -255,7 +288,7 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     {
         beak.SetBehaviour("39", new InvokeBehaviour(DurationMs: 150, InitMs: 1200));
 
-        var result = await Invoke(new("smoke", "Smoke invoke", "beak-api", "prod", null, TimeSpan.FromMilliseconds(2000)));
+        var result = await Invoke(new LambdaInvokeCheck { Id = "smoke", Title = "Smoke invoke", Function = "beak-api", Qualifier = "prod", MaxDuration = TimeSpan.FromMilliseconds(2000) });
 
         Assert.Equal(CheckStatus.Green, result.Status);
         Assert.Contains("cold start 1,200 ms", result.Observed, StringComparison.Ordinal);
@@ -266,7 +299,7 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     {
         beak.SetBehaviour("39", new InvokeBehaviour(ErrorType: "KeyError", ErrorMessage: "'agents'"));
 
-        var result = await Invoke(new("smoke", "Smoke invoke", "beak-api", "prod", null, null));
+        var result = await Invoke(new LambdaInvokeCheck { Id = "smoke", Title = "Smoke invoke", Function = "beak-api", Qualifier = "prod" });
 
         Assert.Equal(CheckStatus.Red, result.Status);
         Assert.Contains("KeyError", result.Message, StringComparison.Ordinal);
@@ -276,10 +309,10 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     [Fact]
     public async Task SmokeInvoke_PayloadNotJson_FailsNonRetryableNamingTheField()
     {
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Invoke(new("smoke", "Smoke invoke", "beak-api", "prod", "{ping", null)));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Invoke(new LambdaInvokeCheck { Id = "smoke", Title = "Smoke invoke", Function = "beak-api", Qualifier = "prod", Payload = "{ping" }));
 
         Assert.True(error.NonRetryable);
-        Assert.Contains("PayloadJson", error.Message, StringComparison.Ordinal);
+        Assert.Contains("payload", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -287,7 +320,7 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     {
         await using var wrong = NewHost(StaticCredentialSource.Test with { SecretAccessKey = "not-the-secret" });
 
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => wrong.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("c", "c", "beak-api", "prod", "39"))));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => wrong.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new LambdaAliasCheck { Id = "c", Title = "c", Function = "beak-api", Alias = "prod", ExpectedVersion = "39" })));
 
         Assert.True(error.NonRetryable);
         Assert.Equal("InvalidSignatureException", error.ErrorType);
@@ -300,7 +333,7 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     {
         await using var withToken = NewHost(StaticCredentialSource.Test with { SessionToken = "session-token-value" });
 
-        var result = await withToken.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("c", "c", "beak-api", "prod", "39")));
+        var result = await withToken.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new LambdaAliasCheck { Id = "c", Title = "c", Function = "beak-api", Alias = "prod", ExpectedVersion = "39" }));
 
         Assert.Equal(CheckStatus.Green, result.Status);
         Assert.Empty(fake.Rejections);
@@ -322,7 +355,7 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     {
         await using var unreachable = new ActivityHost(new Dictionary<string, string?> { ["Aws:Lambda:ServiceUrl"] = "http://127.0.0.1:9/" });
 
-        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => unreachable.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new("c", "c", "beak-api", "prod", "39"))));
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => unreachable.RunAsync<LambdaActivities, CheckResult>(a => a.CheckAliasAsync(new LambdaAliasCheck { Id = "c", Title = "c", Function = "beak-api", Alias = "prod", ExpectedVersion = "39" })));
 
         Assert.False(error.NonRetryable);
         Assert.Equal(ActivityErrorTypes.RemoteUnavailable, error.ErrorType);
@@ -339,6 +372,6 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     private Task<PromoteLambdaAliasResult> Promote(PromoteLambdaAliasInput input) =>
         host.RunAsync<LambdaActivities, PromoteLambdaAliasResult>(a => a.PromoteAliasAsync(input));
 
-    private Task<CheckResult> Invoke(LambdaSmokeInvokeInput input) =>
+    private Task<CheckResult> Invoke(LambdaInvokeCheck input) =>
         host.RunAsync<LambdaActivities, CheckResult>(a => a.SmokeInvokeAsync(input));
 }

@@ -115,35 +115,27 @@ public sealed class SesEmulator : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private async Task WaitUntilHealthyAsync(TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (process.HasExited)
+    private Task WaitUntilHealthyAsync(TimeSpan timeout) =>
+        Poll.UntilAsync(
+            async () =>
             {
-                throw new InvalidOperationException($"aws-ses-v2-local exited with code {process.ExitCode} before it was ready.");
-            }
-
-            try
-            {
-                using var response = await Http.GetAsync(new Uri(BaseAddress, "health-check"));
-                if (response.IsSuccessStatusCode)
+                if (process.HasExited)
                 {
-                    return;
+                    throw new InvalidOperationException($"aws-ses-v2-local exited with code {process.ExitCode} before it was ready.");
                 }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                // Not listening yet.
-            }
 
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new TimeoutException($"aws-ses-v2-local did not answer /health-check on {BaseAddress} within {timeout}.");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+                try
+                {
+                    using var response = await Http.GetAsync(new Uri(BaseAddress, "health-check"));
+                    return response.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                    return false;
+                }
+            },
+            healthy => healthy,
+            timeout,
+            _ => $"aws-ses-v2-local did not answer /health-check on {BaseAddress} within {timeout}.");
 }

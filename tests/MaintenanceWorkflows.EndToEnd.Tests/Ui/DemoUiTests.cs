@@ -35,21 +35,17 @@ public sealed partial class DemoUiTests : IDisposable
         Assert.Contains("demo stopped.", stdout.ToString(), StringComparison.Ordinal);
     }
 
-    private static async Task<Match> WaitForAsync(StringWriter stdout, Task<int> running, Regex pattern)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        while (true)
-        {
-            var match = pattern.Match(stdout.ToString());
-            if (match.Success)
+    private static Task<Match> WaitForAsync(StringWriter stdout, Task<int> running, Regex pattern) =>
+        Poll.UntilAsync(
+            () =>
             {
+                var match = pattern.Match(stdout.ToString());
+                Assert.False(!match.Success && running.IsCompleted, stdout.ToString());
                 return match;
-            }
-            Assert.False(running.IsCompleted, stdout.ToString());
-            Assert.False(deadline.IsCancellationRequested, $"no line matching {pattern} within 3 minutes:\n{stdout}");
-            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
-        }
-    }
+            },
+            match => match.Success,
+            TimeSpan.FromMinutes(3),
+            _ => $"no line matching {pattern} within 3 minutes:\n{stdout}");
 
     [GeneratedRegex(@"1\. open http://localhost:\d+/namespaces/default/workflows/(?<id>\S+)\n[\s\S]*?4\. input \(JSON\): (?<json>\{.*\})")]
     private static partial Regex SignalLine();

@@ -123,21 +123,11 @@ public sealed class WindowHarness : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(handle);
         ArgumentNullException.ThrowIfNull(until);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var status = await handle.QueryAsync<WindowStatus>(WindowHandlers.Status, []);
-            if (until(status))
-            {
-                return status;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{handle.Id}: the window's status did not reach the expected state within 30 s (phase {status.Phase}, {status.RefusalCount} refusal(s), last: {status.LastRefusal?.Reason})");
-            }
-            // A poll interval, not a timing assumption: the loop ends on the observed state.
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
+        return await Poll.UntilAsync(
+            () => handle.QueryAsync<WindowStatus>(WindowHandlers.Status, []),
+            until,
+            TimeSpan.FromSeconds(30),
+            status => $"{handle.Id}: the window's status did not reach the expected state within 30 s (phase {status.Phase}, {status.RefusalCount} refusal(s), last: {status.LastRefusal?.Reason})");
     }
 
     /// <summary>Acknowledges every manual checklist item, as the operators on the window would.</summary>
@@ -178,21 +168,16 @@ public sealed class WindowHarness : IAsyncDisposable
     public async Task WaitForIdleActivitiesAsync(WorkflowHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         var request = new Temporalio.Api.WorkflowService.V1.DescribeWorkflowExecutionRequest
         {
             Namespace = Client.Options.Namespace,
             Execution = new Temporalio.Api.Common.V1.WorkflowExecution { WorkflowId = handle.Id },
         };
-        while ((await Client.WorkflowService.DescribeWorkflowExecutionAsync(request)).PendingActivities.Count > 0)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{handle.Id} still has activities in flight after 30 s");
-            }
-            // A poll interval, not a timing assumption: the loop ends on the observed state.
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
+        await Poll.UntilAsync(
+            async () => (await Client.WorkflowService.DescribeWorkflowExecutionAsync(request)).PendingActivities.Count,
+            pending => pending == 0,
+            TimeSpan.FromSeconds(30),
+            pending => $"{handle.Id} still has {pending} activities in flight after 30 s");
     }
 
     public async ValueTask DisposeAsync()

@@ -12,6 +12,9 @@ namespace MaintenanceWorkflows.Workflows.Plans;
 [JsonDerivedType(typeof(FreezeCheck), CheckTypes.Freeze)]
 public abstract record PlanCheck
 {
+    /// <summary>How long a check may take when the plan gives no <see cref="Timeout"/>.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
     public required string Id { get; init; }
 
     public required string Title { get; init; }
@@ -22,6 +25,9 @@ public abstract record PlanCheck
     public bool Blocking { get; init; } = true;
 
     public TimeSpan? Timeout { get; init; }
+
+    [JsonIgnore]
+    public TimeSpan TimeoutOrDefault => Timeout ?? DefaultTimeout;
 
     [JsonIgnore]
     public abstract string CheckType { get; }
@@ -105,6 +111,9 @@ public sealed record LambdaAliasCheck : PlanCheck
 /// <summary>Smoke invocation; fails on a function error or when it takes longer than the cold-start limit.</summary>
 public sealed record LambdaInvokeCheck : PlanCheck
 {
+    /// <summary>Cold-start limit when the plan gives none (seed 001: review when cold starts exceed 2,000 ms).</summary>
+    public static readonly TimeSpan DefaultMaxDuration = TimeSpan.FromMilliseconds(2000);
+
     public required string Function { get; init; }
 
     /// <summary>Alias or version to invoke.</summary>
@@ -114,6 +123,9 @@ public sealed record LambdaInvokeCheck : PlanCheck
     public string Payload { get; init; } = "{}";
 
     public TimeSpan? MaxDuration { get; init; }
+
+    [JsonIgnore]
+    public TimeSpan MaxDurationOrDefault => MaxDuration ?? DefaultMaxDuration;
 
     public override string CheckType => CheckTypes.LambdaInvoke;
 }

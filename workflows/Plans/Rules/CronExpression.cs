@@ -8,6 +8,11 @@ namespace MaintenanceWorkflows.Workflows.Plans;
 /// A standard five-field cron expression (minute hour day-of-month month day-of-week) evaluated on NodaTime
 /// local dates and times. It is evaluated here rather than by a library so that it depends on nothing but the
 /// text: the workflow calls it during replay, and TimeZoneInfo (which cron libraries use) differs per host.
+/// Cronos (0.13) was tried in its place and gets POSIX cron wrong where this gets it right: with both day
+/// fields restricted it requires both, so "0 2 13 * FRI" fires only on a Friday the 13th (never in March 2027)
+/// where cron fires on the 13th and on every Friday (see
+/// CronExpressionTests.Matches_DayOfMonthAndDayOfWeekBothRestricted_EitherMatches). It also accepts
+/// "0 2 30 FEB *" (never fires) and wraps FRI-MON silently, both of which this refuses with the field named.
 /// </summary>
 /// <remarks>
 /// Fields take <c>*</c>, numbers, lists (<c>1,15</c>), ranges (<c>1-5</c>), steps (<c>*/15</c>, <c>0-30/10</c>,

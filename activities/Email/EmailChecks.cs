@@ -4,28 +4,28 @@ using MaintenanceWorkflows.Activities.Aws;
 using MaintenanceWorkflows.Workflows.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MaintenanceWorkflows.Workflows.Plans;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
 
 namespace MaintenanceWorkflows.Activities.Email;
 
-/// <summary>Email checks: the SES sending quota before a change that may trigger transactional mail.</summary>
-public sealed class EmailActivities(SesEmailSender sender, IOptions<EmailOptions> options, TimeProvider timeProvider)
+/// <summary>The email.quota check (run by <see cref="Checks.CheckBatchActivities"/>): the SES sending quota before a change that may trigger transactional mail.</summary>
+public sealed class EmailChecks(SesEmailSender sender, IOptions<EmailOptions> options, TimeProvider timeProvider)
 {
-    [Activity(ActivityNames.CheckEmailQuota)]
-    public async Task<CheckResult> CheckQuotaAsync(EmailQuotaCheckInput input)
+    public async Task<CheckResult> CheckQuotaAsync(EmailQuotaCheck input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.AmberAt <= 0 || input.RedAt < input.AmberAt)
         {
-            throw AwsCall.InvalidInput($"EmailQuotaCheckInput of check '{input.CheckId}': need 0 < AmberAt <= RedAt (got AmberAt {input.AmberAt}, RedAt {input.RedAt}); the seeds use 160 and 200.");
+            throw AwsCall.InvalidInput($"email.quota check '{input.Id}': need 0 < amberAt <= redAt (got amberAt {input.AmberAt}, redAt {input.RedAt}); the seeds use 160 and 200.");
         }
 
         var accountName = options.Value.AccountName;
         if (input.Account is not null && !string.Equals(input.Account, accountName, StringComparison.OrdinalIgnoreCase))
         {
             throw new ApplicationFailureException(
-                $"Email account '{input.Account}' of check '{input.CheckId}' is not configured on this worker; the configured account is '{accountName}' (Email:AccountName).",
+                $"Email account '{input.Account}' of check '{input.Id}' is not configured on this worker; the configured account is '{accountName}' (Email:AccountName).",
                 ActivityErrorTypes.UnknownName,
                 nonRetryable: true);
         }
@@ -75,7 +75,7 @@ public sealed class EmailActivities(SesEmailSender sender, IOptions<EmailOptions
             message = $"SES quota fine: {observed}.";
         }
 
-        ActivityExecutionContext.Current.Logger.LogInformation("Email quota check {CheckId}: {Status} {Observed}", input.CheckId, status, observed);
-        return new CheckResult(input.CheckId, input.Name, status, observed, threshold, message, latency, timeProvider.GetUtcNow(), details);
+        ActivityExecutionContext.Current.Logger.LogInformation("Email quota check {CheckId}: {Status} {Observed}", input.Id, status, observed);
+        return new CheckResult(input.Id, input.Title, status, observed, threshold, message, latency, timeProvider.GetUtcNow(), details);
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace MaintenanceWorkflows.Workflows.Contracts;
+namespace MaintenanceWorkflows.Activities.Notifications.Channels;
 
 /// <summary>Lifecycle of a scheduled maintenance on the status page (Statuspage's scheduled incident statuses).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<StatusPageMaintenanceStatus>))]
@@ -12,16 +12,13 @@ public enum StatusPageMaintenanceStatus
     /// <summary>The window is running.</summary>
     InProgress,
 
-    /// <summary>Changes are done and being verified.</summary>
-    Verifying,
-
     /// <summary>The window is over.</summary>
     Completed,
 }
 
 /// <summary>
-/// Create or transition the window's scheduled maintenance on the configured status page. The
-/// maintenance is found again by the window id, so retries and later transitions need no stored id.
+/// Create or transition the window's scheduled maintenance on the configured status page (what a status-page
+/// notice does). The maintenance is found again by the window id, so retries and later transitions need no stored id.
 /// </summary>
 /// <param name="WindowId">Maintenance window id (marker in the maintenance's name).</param>
 /// <param name="Title">Title shown on the status page.</param>
