@@ -12,6 +12,9 @@ public sealed class TemporalSettings
 
     public const string DefaultTaskQueue = "maintenance-windows";
 
+    /// <summary>Worker deployment name the build id belongs to.</summary>
+    public const string DeploymentName = "maintenance-workflows";
+
     /// <summary>Gets or sets the frontend address, host:port. Defaults to a devserver on this machine.</summary>
     [Required(AllowEmptyStrings = false)]
     public string Address { get; set; } = "localhost:7233";
@@ -33,6 +36,26 @@ public sealed class TemporalSettings
     /// manages them (docker-compose registers them with the admin tools; Temporal Cloud via tcld).
     /// </summary>
     public bool RegisterSearchAttributes { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets the worker's build id, recorded on every workflow task it completes (the Temporal UI shows
+    /// it per task), so a replay failure after a deploy points at the build that wrote the history. Defaults to
+    /// <see cref="DefaultBuildId"/>.
+    /// </summary>
+    public string? BuildId { get; set; }
+
+    /// <summary>
+    /// The version of the workflows assembly plus its module version id: a rebuild with changed workflow
+    /// code gets a new build id, an unchanged one keeps it.
+    /// </summary>
+    public static string DefaultBuildId
+    {
+        get
+        {
+            var assembly = typeof(MaintenanceWorkflows.Workflows.MaintenanceWindowWorkflow).Assembly;
+            return $"maintenance-workflows-{assembly.GetName().Version}-{assembly.ManifestModule.ModuleVersionId.ToString("N")[..12]}";
+        }
+    }
 }
 
 public sealed class TemporalTlsSettings

@@ -5,8 +5,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Temporalio.Common;
 using Temporalio.Extensions.Hosting;
 using Temporalio.Runtime;
+using Temporalio.Worker;
 
 namespace MaintenanceWorkflows.Worker;
 
@@ -34,7 +36,12 @@ public static class WorkerServiceCollectionExtensions
         // The task queue is fixed when the worker is registered, so it is read from configuration here;
         // the rest of the connection comes from the validated options when the worker starts.
         var taskQueue = configuration.GetSection(TemporalSettings.Section)[nameof(TemporalSettings.TaskQueue)] ?? TemporalSettings.DefaultTaskQueue;
-        services.AddHostedTemporalWorker(taskQueue)
+        // The build id is recorded on every workflow task this worker completes; versioning stays off
+        // (windows are kept replayable across deploys by the replay corpus and Workflow.Patched instead).
+        var configuredBuildId = configuration.GetSection(TemporalSettings.Section)[nameof(TemporalSettings.BuildId)];
+        var buildId = string.IsNullOrWhiteSpace(configuredBuildId) ? TemporalSettings.DefaultBuildId : configuredBuildId;
+        var deployment = new WorkerDeploymentOptions(new WorkerDeploymentVersion(TemporalSettings.DeploymentName, buildId), useWorkerVersioning: false);
+        services.AddHostedTemporalWorker(taskQueue, deployment)
             .AddWorkflow<MaintenanceWindowWorkflow>()
             .AddWorkflow<Workflows.Rollout.FleetRolloutWorkflow>()
             .AddWorkflow<Workflows.Rollout.RolloutBatchWorkflow>()

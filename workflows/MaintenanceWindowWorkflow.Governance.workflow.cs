@@ -74,9 +74,14 @@ public partial class MaintenanceWindowWorkflow
                 CancellationToken = Never,
                 Summary = "prepare: the worker's policy, plan validation and schedule",
             });
+        Adopt(result);
+        progress.WindowEnd = schedule.WindowEnd;
+    }
+
+    private void Adopt(PreparedWindow result)
+    {
         policy = result.Policy;
         schedule = result.Schedule;
-        progress.WindowEnd = schedule.WindowEnd;
         prepared = result;
     }
 
@@ -170,7 +175,7 @@ public partial class MaintenanceWindowWorkflow
     }
 
     /// <summary>Codes are bound to the window's first run, so a continue-as-new keeps them valid and a new window of the same id does not.</summary>
-    private static string CodeRunId => Workflow.Info.FirstExecutionRunId;
+    private string CodeRunId => carried?.FirstRunId ?? Workflow.Info.FirstExecutionRunId;
 
     /// <summary>The latest end extensions can reach: the planned end plus every extension the policy allows.</summary>
     private DateTimeOffset LatestEnd => schedule.WindowEnd + (schedule.Overrun.Extension * schedule.Overrun.MaxExtensions);
@@ -217,8 +222,10 @@ public partial class MaintenanceWindowWorkflow
     }
 
     /// <summary>A name as far as it may be kept: at most <see cref="MaxIdLength"/> characters, the rest marked as cut.</summary>
-    private static string? Bounded(string? text) =>
-        text is null || text.Length <= MaxIdLength ? text : $"{text[..MaxIdLength]}…({text.Length} chars)";
+    private static string? Bounded(string? text) => Bounded(text, MaxIdLength);
+
+    private static string? Bounded(string? text, int limit) =>
+        text is null || text.Length <= limit ? text : $"{text[..limit]}…({text.Length} chars)";
 
     private void RecordOperatorAction(OperatorAction action)
     {

@@ -395,6 +395,10 @@ public partial class MaintenanceWindowWorkflow
         {
             return new Refusal(RefusedNotWaiting, $"manual step '{item}' is not waiting for an acknowledgement (it is {execution.StepStates[stepIndex]}); acknowledge it when the window reaches it.");
         }
+        if (ack.Abandon && !plan.Steps.Any(s => s.Rollback is ManualStep r && string.Equals(r.Id, item, StringComparison.OrdinalIgnoreCase)))
+        {
+            return new Refusal(RefusedAckNotAllowed, $"'{item}' is not a manual rollback step; only those can be abandoned (send the acknowledgement without \"abandon\").");
+        }
         if (manual is ManualStep step)
         {
             var allowed = step.AcknowledgedBy.Count > 0
@@ -410,7 +414,7 @@ public partial class MaintenanceWindowWorkflow
 
     private AcknowledgementRecord RecordAcknowledgement(Acknowledgement ack, SignalChannel via)
     {
-        var record = new AcknowledgementRecord(ack.Item!.Trim(), ack.By!.Trim(), ack.Note, Now, via);
+        var record = new AcknowledgementRecord(ack.Item!.Trim(), ack.By!.Trim(), ack.Note, Now, via, ack.Abandon);
         ledger.Acknowledgements.Add(record);
         return record;
     }

@@ -11,6 +11,9 @@ namespace MaintenanceWorkflows.Workflows;
 /// </summary>
 public partial class MaintenanceWindowWorkflow
 {
+    /// <summary>Who a Temporal cancellation request is recorded as.</summary>
+    private const string TemporalCancellation = "Temporal";
+
     private static CancellationToken Never => CancellationToken.None;
 
     private string WindowId => MaintenanceWindowInput.WorkflowIdFor(plan.Id);
@@ -21,7 +24,21 @@ public partial class MaintenanceWindowWorkflow
         ? new ApprovalStatus { Approved = false, Rejected = false, Approvals = 0, Required = 0, ApprovedBy = [], RejectedBy = [], MissingGates = [] }
         : WithRequesterConfirmation(ApprovalRules.Tally(schedule, ledger.Votes.Select(v => v.Vote).ToList()));
 
-    private bool AbortRequested => progress.AbortReason is not null;
+    /// <summary>
+    /// An operator's Abort, the overrun policy, or a Temporal cancellation request (the UI's "Request
+    /// Cancellation"): the cancellation is read here too, so no wait can miss it.
+    /// </summary>
+    private bool AbortRequested
+    {
+        get
+        {
+            if (progress.AbortReason is null && Workflow.CancellationToken.IsCancellationRequested)
+            {
+                RequestAbort(TemporalCancellation, "workflow cancellation was requested");
+            }
+            return progress.AbortReason is not null;
+        }
+    }
 
     private bool IsAcknowledged(string item) => ledger.Acknowledgements.Any(a => string.Equals(a.Item, item, StringComparison.OrdinalIgnoreCase));
 
@@ -41,6 +58,13 @@ public partial class MaintenanceWindowWorkflow
         public string? WaitingFor { get; set; }
 
         public bool NoticeSent { get; set; }
+
+        public int RemindersSent { get; set; }
+
+        public bool ApprovalEscalated { get; set; }
+
+        /// <summary>How many times this window continued as new to keep its history short.</summary>
+        public int Continuations { get; set; }
 
         public bool Paused { get; set; }
 
@@ -82,6 +106,21 @@ public partial class MaintenanceWindowWorkflow
         public int OperatorActionCount { get; set; }
 
         public VerificationSummary? Verification { get; set; }
+
+        /// <summary>For a postponed window, the next start the policy allows.</summary>
+        public DateTimeOffset? NextSlot { get; set; }
+
+        public void Restore(WindowCarry carried)
+        {
+            Phases.AddRange(carried.Phases);
+            Votes.AddRange(carried.Votes);
+            Refusals.AddRange(carried.Refusals);
+            RefusalCount = carried.RefusalCount;
+            Acknowledgements.AddRange(carried.Acknowledgements);
+            Notices.AddRange(carried.Notices);
+            OperatorActions.AddRange(carried.OperatorActions);
+            OperatorActionCount = carried.OperatorActionCount;
+        }
     }
 
     /// <summary>The work phase: when it started, each step's state, and the compensations registered so far.</summary>
@@ -101,13 +140,16 @@ public partial class MaintenanceWindowWorkflow
     }
 
     /// <summary>
-    /// A compensation registered before its step ran. A Lambda promotion can be undone once it reported
-    /// what it changed (<see cref="Promoted"/>); an explicit rollback step can always be run.
+    /// A compensation registered before its step ran. A Lambda promotion is undone from the marker it left on
+    /// the alias (<see cref="Promoted"/> is what it reported, if it did); an explicit rollback step can always be run.
     /// </summary>
     private sealed record Compensation(int StepIndex, string StepId, string Description)
     {
         public PromoteLambdaAliasResult? Promoted { get; set; }
     }
+
+    /// <summary>How one compensation ended: undone, or still in place with why.</summary>
+    private sealed record UndoOutcome(bool Undone, string Detail);
 
     /// <summary>How a stage ended: the next stage may run, or the window stops for <see cref="Reason"/>.</summary>
     private sealed record StageResult(bool Proceeds, string Reason)

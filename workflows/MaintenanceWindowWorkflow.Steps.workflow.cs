@@ -34,18 +34,18 @@ public partial class MaintenanceWindowWorkflow
         return await PerformAsync(step, undoing: false, ct);
     }
 
-    private bool CanUndo(Compensation compensation) =>
-        plan.Steps[compensation.StepIndex] is not LambdaPromoteStep || compensation.Promoted is not null;
-
     private async Task<string> UndoAsync(Compensation compensation, CancellationToken ct)
     {
         var step = plan.Steps[compensation.StepIndex];
         if (step is LambdaPromoteStep promote)
         {
-            var restored = await PlanActivities.RestoreAsync(WindowId, promote, compensation.Promoted!, ct);
+            // Also without the promotion's result (it failed or was cancelled after moving the alias): the marker on the alias says what to restore.
+            var restored = await PlanActivities.RestoreAsync(WindowId, promote, compensation.Promoted, ct);
             return restored.Changed
-                ? $"{restored.Alias}: {restored.FromVersion} -> {restored.RestoredVersion}"
-                : $"{restored.Alias} already on {restored.RestoredVersion}";
+                ? $"{restored.Alias}: {restored.FromVersion} -> {restored.RestoredVersion}{(compensation.Promoted is null ? " (from the alias marker)" : string.Empty)}"
+                : compensation.Promoted is null
+                    ? $"{restored.Alias} carries no marker of this run: the promotion never moved it (on {restored.RestoredVersion})"
+                    : $"{restored.Alias} already on {restored.RestoredVersion}";
         }
         if (step is RolloutStep rollout)
         {
@@ -88,6 +88,10 @@ public partial class MaintenanceWindowWorkflow
                 progress.WaitingFor = $"acknowledgement of {role} '{step.Id}': {manual.Instructions}";
                 await Workflow.WaitConditionAsync(() => IsAcknowledged(step.Id), ct);
                 var ack = ledger.Acknowledgements.Last(a => string.Equals(a.Item, step.Id, StringComparison.OrdinalIgnoreCase));
+                if (ack.Abandoned)
+                {
+                    throw new ApplicationFailureException($"abandoned by {ack.By}{(ack.Note is null ? string.Empty : $": {ack.Note}")}", nonRetryable: true);
+                }
                 return undoing || ack.Note is null ? $"acknowledged by {ack.By}" : $"acknowledged by {ack.By}: {ack.Note}";
             }
             default:

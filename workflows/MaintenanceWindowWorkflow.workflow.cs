@@ -2,6 +2,7 @@ using MaintenanceWorkflows.Workflows.Contracts;
 using MaintenanceWorkflows.Workflows.Governance;
 using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.Extensions.Logging;
+using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
 namespace MaintenanceWorkflows.Workflows;
@@ -19,11 +20,27 @@ public partial class MaintenanceWindowWorkflow
     /// <summary>Soak rounds are capped so a 24-hour soak stays far inside Temporal's history limits.</summary>
     public const int MaxVerificationRounds = 200;
 
+    /// <summary>
+    /// A waiting window continues as new past this many history events (or when the server suggests it):
+    /// far below Temporal's 10,240-event warning and 51,200-event limit, so a signal flood cannot end it.
+    /// </summary>
+    public const int ContinueAsNewAfterEvents = 4_000;
+
+    /// <summary>Memo key with the closing summary of a window that ended Canceled (it returns no report).</summary>
+    public const string OutcomeMemo = "Outcome";
+
+    /// <summary>Notices go out one at a time, so two notices can never race to create the same status-page entry.</summary>
+    private readonly Temporalio.Workflows.Semaphore noticeGate = new(1);
+
     private readonly MaintenancePlan plan;
     private readonly DateTimeOffset scheduledAt;
     private readonly Progress progress;
     private readonly Ledger ledger = new();
     private readonly Execution execution;
+
+    // The previous run's state when this run continues a waiting window; null in the first run.
+    private readonly WindowCarry? carried;
+    private readonly bool forgedCarry;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="MaintenanceWindowWorkflow"/> class. Runs before any
@@ -35,6 +52,32 @@ public partial class MaintenanceWindowWorkflow
     {
         ArgumentNullException.ThrowIfNull(input);
         plan = input.Plan;
+        execution = new Execution(plan.Steps.Count);
+        // Only Temporal starts a continued run; a carry in any other start is a client's forgery and is ignored.
+        carried = Workflow.Info.ContinuedRunId is null ? null : input.Carried;
+        forgedCarry = carried is null && input.Carried is not null;
+        if (carried is not null)
+        {
+            scheduledAt = carried.ScheduledAt;
+            progress = new Progress
+            {
+                Phase = carried.Phase,
+                PhaseSince = carried.PhaseSince,
+                WindowEnd = carried.WindowEnd,
+                ExtensionsUsed = carried.ExtensionsUsed,
+                NoticeSent = carried.NoticeSent,
+                RemindersSent = carried.RemindersSent,
+                ApprovalEscalated = carried.ApprovalEscalated,
+                Paused = carried.Paused,
+                AbortReason = carried.AbortReason,
+                AbortedBy = carried.AbortedBy,
+                Continuations = carried.Continuations,
+            };
+            ledger.Restore(carried);
+            Adopt(carried.Prepared);
+            requesterConfirmed = carried.RequesterConfirmed;
+            return;
+        }
         scheduledAt = Now;
         progress = new Progress
         {
@@ -42,14 +85,16 @@ public partial class MaintenanceWindowWorkflow
             WindowEnd = plan.Window.End,
             NextDeadline = new("the worker's policy check", scheduledAt),
         };
-        execution = new Execution(plan.Steps.Count);
     }
 
     [WorkflowRun]
     public async Task<MaintenanceReport> RunAsync(MaintenanceWindowInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        await PrepareAsync(scheduledAt);
+        if (carried is null)
+        {
+            await PrepareAsync(scheduledAt);
+        }
         // Windows started without search attributes (e.g. from the Temporal UI) still get them.
         Workflow.UpsertTypedSearchAttributes(
             MaintenanceSearchAttributes.PlanId.ValueSet(plan.Id),
@@ -57,38 +102,58 @@ public partial class MaintenanceWindowWorkflow
             MaintenanceSearchAttributes.WindowStart.ValueSet(schedule.WindowStart),
             MaintenanceSearchAttributes.WindowEnd.ValueSet(progress.WindowEnd),
             MaintenanceSearchAttributes.AffectedSystems.ValueSet(plan.Systems.Select(s => s.Name).ToList()));
-        // Scheduled when Temporal recorded the start, as the history (and so the postmortem) shows it, not when the
-        // worker's policy check above finished.
-        EnterPhase(WindowPhase.Scheduled, input.ScheduledBy is null ? null : $"scheduled by {input.ScheduledBy}", new DateTimeOffset(Workflow.Info.StartTime, TimeSpan.Zero));
+        if (carried is null)
+        {
+            // Scheduled when Temporal recorded the start, as the history (and so the postmortem) shows it, not when the
+            // worker's policy check above finished.
+            EnterPhase(WindowPhase.Scheduled, input.ScheduledBy is null ? null : $"scheduled by {input.ScheduledBy}", new DateTimeOffset(Workflow.Info.StartTime, TimeSpan.Zero));
+        }
 
-        // A Temporal cancellation request is an abort: what ran is rolled back and the report still
-        // comes back. Every wait below therefore uses its own token instead of the workflow's.
-        using var onCancel = Workflow.CancellationToken.Register(() => RequestAbort("Temporal", "workflow cancellation was requested"));
+        // A Temporal cancellation request is an abort: before the start the window is cancelled with a
+        // notice, during the work what ran is rolled back. Every wait below therefore uses its own token
+        // instead of the workflow's, so the closing work still runs.
+        using var onCancel = Workflow.CancellationToken.Register(() => RequestAbort(TemporalCancellation, "workflow cancellation was requested"));
 
-        var summary = await RunWindowAsync();
+        if (forgedCarry)
+        {
+            Refuse("start", input.ScheduledBy, RefusedPayload, "the start input carried a continuation state; only the window itself continues as new, so it was ignored and the worker's policy prepared the window.");
+        }
+        var summary = await RunWindowAsync(carried is not null);
 
         // Let in-flight signal and update handlers finish so none is lost when the run closes.
         await Workflow.WaitConditionAsync(() => Workflow.AllHandlersFinished, Never);
-        return BuildReport(summary);
+        var report = BuildReport(summary);
+        if (Workflow.CancellationToken.IsCancellationRequested)
+        {
+            // Temporal's own status must say Canceled. The closing notices went out above; the report is
+            // logged and stays readable through the Status query (replayed for a closed workflow).
+            Workflow.Logger.LogWarning("Window {WindowId} was cancelled through Temporal: {Outcome}: {Summary}", WindowId, report.Outcome, report.Summary);
+            Workflow.UpsertMemo(MemoUpdate.ValueSet(OutcomeMemo, Bounded(summary, MaxTextLength)!));
+            throw new OperationCanceledException($"window {WindowId} cancelled through Temporal: {report.Outcome}: {summary}", Workflow.CancellationToken);
+        }
+        return report;
     }
 
     /// <summary>The window's stages in order; each either lets the next one run or ends the window. Returns the closing summary.</summary>
-    private async Task<string> RunWindowAsync()
+    private async Task<string> RunWindowAsync(bool continued)
     {
-        var violations = prepared!.Violations.Where(v => v.Severity == ViolationSeverity.Error).ToList();
-        if (violations.Count > 0)
+        if (!continued)
         {
-            return Finish(
-                WindowPhase.Failed,
-                $"the plan breaks the worker's policy (sha256 {PolicyHash.Short(prepared.PolicyHash)}) and was not run: {string.Join("; ", violations.Select(v => $"{v.Path}: {v.Message}"))}");
-        }
+            var violations = prepared!.Violations.Where(v => v.Severity == ViolationSeverity.Error).ToList();
+            if (violations.Count > 0)
+            {
+                return Finish(
+                    WindowPhase.Failed,
+                    $"the plan breaks the worker's policy (sha256 {PolicyHash.Short(prepared.PolicyHash)}) and was not run: {string.Join("; ", violations.Select(v => $"{v.Path}: {v.Message}"))}");
+            }
 
-        await NotifyAsync(NoticeKind.ApprovalRequest, new NoticeFacts
-        {
-            ApprovalsMissing = Approval.Missing,
-            ApprovalDeadline = schedule.ApprovalDeadline,
-        });
-        await SendCodesAsync("request");
+            await NotifyAsync(NoticeKind.ApprovalRequest, new NoticeFacts
+            {
+                ApprovalsMissing = Approval.Missing,
+                ApprovalDeadline = schedule.ApprovalDeadline,
+            });
+            await SendCodesAsync("request");
+        }
 
         var beforeStart = await WaitForWindowStartAsync();
         if (!beforeStart.Proceeds)
@@ -96,10 +161,11 @@ public partial class MaintenanceWindowWorkflow
             return beforeStart.Reason;
         }
 
-        var checklist = await HoldForChecklistAsync(ChecklistPhase.Before, progress.WindowEnd);
+        // Past the latest start nothing begins: a window that runs hours late breaks the promise to the business.
+        var checklist = await HoldForChecklistAsync(ChecklistPhase.Before, schedule.LatestStart);
         if (!checklist.Proceeds)
         {
-            return await PostponeAsync(checklist.Reason);
+            return await PostponeAsync(checklist.Reason, escalate: true);
         }
 
         var preChecks = await RunPreChecksAsync();
@@ -111,9 +177,16 @@ public partial class MaintenanceWindowWorkflow
         {
             return await CancelAsync($"aborted by {progress.AbortedBy} before any change: {progress.AbortReason}");
         }
+        if (Now > schedule.LatestStart)
+        {
+            return await PostponeAsync(LateReason(), escalate: true);
+        }
 
         return await ExecuteAsync();
     }
+
+    private string LateReason() =>
+        $"the window could not start by its latest start {ZoneMath.FormatUtc(schedule.LatestStart)} (planned {ZoneMath.FormatUtc(schedule.WindowStart)}; now {ZoneMath.FormatUtc(Now)})";
 
     /// <summary>
     /// Waits through notice, reminders, escalation and the approval deadline until the window starts.
@@ -121,8 +194,6 @@ public partial class MaintenanceWindowWorkflow
     /// </summary>
     private async Task<StageResult> WaitForWindowStartAsync()
     {
-        var remindersSent = 0;
-        var escalated = false;
         var approvalMayFollow = schedule.ApprovalDeadline > schedule.WindowStart;
         while (true)
         {
@@ -136,23 +207,36 @@ public partial class MaintenanceWindowWorkflow
                 return StageResult.Closed(await RejectAsync(approval));
             }
             var now = Now;
+            if (now > schedule.LatestStart)
+            {
+                // E.g. the worker was down: no late notice, no late change; propose the next slot instead.
+                return StageResult.Closed(await PostponeAsync(LateReason(), escalate: true));
+            }
             if (!progress.NoticeSent && now >= schedule.NoticeAt)
             {
-                await NotifyAsync(NoticeKind.PreMaintenance, new NoticeFacts());
+                var deliveries = await NotifyAsync(NoticeKind.PreMaintenance, new NoticeFacts());
                 progress.NoticeSent = true;
                 EnterPhase(WindowPhase.NoticeSent);
+                var undelivered = deliveries.Where(d => d.Status == DeliveryStatus.Failed).ToList();
+                if (schedule.NoticeRequired && undelivered.Count > 0)
+                {
+                    // The customers were promised this notice a notice period ahead; without it the window must not run.
+                    return StageResult.Closed(await PostponeAsync(
+                        $"the pre-maintenance notice was not delivered on {string.Join(", ", undelivered.Select(d => $"{d.Channel} ({d.Detail})"))}",
+                        escalate: true));
+                }
                 continue;
             }
             if (progress.NoticeSent)
             {
                 SetPhaseIfChanged(approval.Approved || approvalMayFollow ? WindowPhase.NoticeSent : WindowPhase.AwaitingApproval);
             }
-            if (remindersSent < schedule.Reminders.Count && now >= schedule.Reminders[remindersSent])
+            if (progress.RemindersSent < schedule.Reminders.Count && now >= schedule.Reminders[progress.RemindersSent])
             {
-                remindersSent++;
+                progress.RemindersSent++;
                 if (progress.NoticeSent)
                 {
-                    await NotifyAsync(NoticeKind.Reminder, new NoticeFacts { ReminderNumber = remindersSent });
+                    await NotifyAsync(NoticeKind.Reminder, new NoticeFacts { ReminderNumber = progress.RemindersSent });
                 }
                 if (!approval.Approved)
                 {
@@ -160,9 +244,9 @@ public partial class MaintenanceWindowWorkflow
                 }
                 continue;
             }
-            if (!escalated && !approval.Approved && schedule.EscalationAt is { } escalateAt && now >= escalateAt)
+            if (!progress.ApprovalEscalated && !approval.Approved && schedule.EscalationAt is { } escalateAt && now >= escalateAt)
             {
-                escalated = true;
+                progress.ApprovalEscalated = true;
                 await NotifyAsync(NoticeKind.Escalation, ApprovalFacts($"approvals still missing {Format(now - schedule.ScheduledAt)} after the request"));
                 await SendCodesAsync("escalation");
                 continue;
@@ -184,33 +268,78 @@ public partial class MaintenanceWindowWorkflow
                 return StageResult.Proceed;
             }
 
-            var next = NextPreStartDeadline(remindersSent, escalated, approvalMayFollow, approval);
+            var next = NextPreStartDeadline(approvalMayFollow, approval);
             progress.NextDeadline = next;
             progress.WaitingFor = approval.Approved || approvalMayFollow ? "the window start" : $"approvals ({approval.Approvals}/{approval.Required}{MissingGates(approval)})";
+            await ContinueAsNewIfHistoryLongAsync();
             var seenVotes = ledger.Votes.Count;
             var seenConfirmation = requesterConfirmed;
             var wakeAt = next?.At ?? now;
             if (wakeAt > now)
             {
-                await Workflow.WaitConditionAsync(() => AbortRequested || ledger.Votes.Count != seenVotes || requesterConfirmed != seenConfirmation, wakeAt - now, Never);
+                await Workflow.WaitConditionAsync(() => AbortRequested || ledger.Votes.Count != seenVotes || requesterConfirmed != seenConfirmation || HistoryTooLong, wakeAt - now, Never);
             }
         }
     }
 
-    private Deadline? NextPreStartDeadline(int remindersSent, bool escalated, bool approvalMayFollow, ApprovalStatus approval)
+    private static bool HistoryTooLong => Workflow.ContinueAsNewSuggested || Workflow.CurrentHistoryLength > ContinueAsNewAfterEvents;
+
+    /// <summary>
+    /// Before the start the window only waits, so it can hand its state to a fresh run: a long wait or a
+    /// flood of signals then never grows one history towards Temporal's limits. Never after work began.
+    /// </summary>
+    private async Task ContinueAsNewIfHistoryLongAsync()
+    {
+        if (!HistoryTooLong || execution.Started)
+        {
+            return;
+        }
+        await Workflow.WaitConditionAsync(() => Workflow.AllHandlersFinished, Never);
+        progress.Continuations++;
+        Workflow.Logger.LogInformation("Window {WindowId} continues as new after {Events} history events", WindowId, Workflow.CurrentHistoryLength);
+        var carry = new WindowCarry
+        {
+            FirstRunId = CodeRunId,
+            ScheduledAt = scheduledAt,
+            Prepared = prepared!,
+            RequesterConfirmed = requesterConfirmed,
+            Phase = progress.Phase,
+            PhaseSince = progress.PhaseSince,
+            WindowEnd = progress.WindowEnd,
+            ExtensionsUsed = progress.ExtensionsUsed,
+            NoticeSent = progress.NoticeSent,
+            RemindersSent = progress.RemindersSent,
+            ApprovalEscalated = progress.ApprovalEscalated,
+            Paused = progress.Paused,
+            AbortReason = progress.AbortReason,
+            AbortedBy = progress.AbortedBy,
+            Continuations = progress.Continuations,
+            Phases = ledger.Phases,
+            Votes = ledger.Votes,
+            Refusals = ledger.Refusals,
+            RefusalCount = ledger.RefusalCount,
+            Acknowledgements = ledger.Acknowledgements,
+            Notices = ledger.Notices,
+            OperatorActions = ledger.OperatorActions,
+            OperatorActionCount = ledger.OperatorActionCount,
+        };
+        throw Workflow.CreateContinueAsNewException((MaintenanceWindowWorkflow wf) => wf.RunAsync(new MaintenanceWindowInput { Plan = plan, Carried = carry }));
+    }
+
+    private Deadline? NextPreStartDeadline(bool approvalMayFollow, ApprovalStatus approval)
     {
         var candidates = new List<Deadline>();
         if (!progress.NoticeSent)
         {
             candidates.Add(new("pre-maintenance notice", schedule.NoticeAt));
         }
-        if (remindersSent < schedule.Reminders.Count)
+        if (progress.RemindersSent < schedule.Reminders.Count)
         {
-            candidates.Add(new($"reminder {remindersSent + 1}", schedule.Reminders[remindersSent]));
+            candidates.Add(new($"reminder {progress.RemindersSent + 1}", schedule.Reminders[progress.RemindersSent]));
         }
         if (!approval.Approved)
         {
-            if (!escalated && schedule.EscalationAt is { } escalateAt)
+            if (!progress.ApprovalEscalated && schedule.EscalationAt is { } escalateAt)
             {
                 candidates.Add(new("approval escalation", escalateAt));
             }
@@ -232,6 +361,7 @@ public partial class MaintenanceWindowWorkflow
             if (missing.Count == 0 || AbortRequested)
             {
                 progress.WaitingFor = null;
+                progress.NextDeadline = null;
                 return StageResult.Proceed;
             }
             var now = Now;
@@ -400,47 +530,48 @@ public partial class MaintenanceWindowWorkflow
         return after.Proceeds ? summary : $"{summary}; {after.Reason}";
     }
 
-    /// <summary>Undoes what ran, newest first, continuing past failures; then verifies the rollback.</summary>
+    /// <summary>
+    /// Undoes what ran, newest first, continuing past failures; then verifies the rollback. Always ends: each
+    /// compensation is retried (and escalated at intervals) until it succeeds or the policy's rollback
+    /// deadline passes; what is still in place then is named in a P1 escalation.
+    /// </summary>
     private async Task<string> RollBackAsync(string reason)
     {
         EnterPhase(WindowPhase.RollingBack, reason);
+        var deadline = Now + schedule.Rollback.Deadline;
+        progress.NextDeadline = new("rollback deadline", deadline);
         await NotifyAsync(NoticeKind.Rollback, new NoticeFacts { Reason = reason, StartedAt = execution.StartedAt });
 
-        // Compensations must run even when the workflow itself was cancelled, so they get their own token.
-        using var detached = new CancellationTokenSource();
         var undone = new List<string>();
         var notUndone = new List<string>();
         for (var i = execution.Compensations.Count - 1; i >= 0; i--)
         {
             var compensation = execution.Compensations[i];
-            if (!CanUndo(compensation))
+            var step = plan.Steps[compensation.StepIndex];
+            if (step is ManualStep or WaitStep && execution.StepStates[compensation.StepIndex] is StepState.Cancelled or StepState.Failed)
             {
-                // Registered, but the step never reported what it did; a human has to look.
-                notUndone.Add($"{compensation.StepId}: outcome of the step is unknown, check {compensation.Description} by hand");
-                ledger.Compensations.Add(new() { StepId = compensation.StepId, Description = compensation.Description, Outcome = CompensationOutcome.Failed, At = Now, Detail = "the step did not report what it changed; verify by hand" });
-                execution.StepStates[compensation.StepIndex] = StepState.UndoFailed;
+                // A manual step nobody acknowledged (or a wait) changed nothing: running its rollback could only do harm.
+                ledger.Compensations.Add(new() { StepId = compensation.StepId, Description = compensation.Description, Outcome = CompensationOutcome.NotNeeded, At = Now, Detail = "the step never ran, so there is nothing to undo" });
                 continue;
             }
             progress.WaitingFor = $"compensation of step '{compensation.StepId}'";
-            try
+            var outcome = await UndoUntilDoneAsync(compensation, deadline);
+            ledger.Compensations.Add(new() { StepId = compensation.StepId, Description = compensation.Description, Outcome = outcome.Undone ? CompensationOutcome.Undone : CompensationOutcome.Failed, At = Now, Detail = outcome.Detail });
+            execution.StepStates[compensation.StepIndex] = outcome.Undone ? StepState.Undone : StepState.UndoFailed;
+            if (outcome.Undone)
             {
-                var detail = await UndoAsync(compensation, detached.Token);
                 undone.Add(compensation.StepId);
-                ledger.Compensations.Add(new() { StepId = compensation.StepId, Description = compensation.Description, Outcome = CompensationOutcome.Undone, At = Now, Detail = detail });
-                execution.StepStates[compensation.StepIndex] = StepState.Undone;
             }
-            catch (Exception e) when (IsStepFailure(e))
+            else
             {
-                var detail = PlanActivities.Describe(e);
-                notUndone.Add($"{compensation.StepId}: {detail}");
-                ledger.Compensations.Add(new() { StepId = compensation.StepId, Description = compensation.Description, Outcome = CompensationOutcome.Failed, At = Now, Detail = detail });
-                execution.StepStates[compensation.StepIndex] = StepState.UndoFailed;
+                notUndone.Add($"{compensation.StepId}: {outcome.Detail}");
             }
         }
 
+        // The checks run even when the workflow itself was cancelled, so they get no cancellation token.
         var verifyChecks = RollbackChecks();
         progress.WaitingFor = "verification of the rollback";
-        ledger.RollbackVerification.AddRange(await RunChecksAsync(verifyChecks, detached.Token));
+        ledger.RollbackVerification.AddRange(await RunChecksAsync(verifyChecks, Never));
         var stillFailing = verifyChecks.Zip(ledger.RollbackVerification).Where(p => p.First.Blocking && !p.Second.Passed).Select(p => $"{p.First.Id}: {p.Second.Message}").ToList();
         progress.WaitingFor = null;
 
@@ -457,7 +588,10 @@ public partial class MaintenanceWindowWorkflow
         };
         if (notUndone.Count == 0 && stillFailing.Count == 0)
         {
-            var summary = $"rolled back ({reason}); {undone.Count} change(s) undone and the rollback verified";
+            var verified = verifyChecks.Count > 0
+                ? "the rollback verified"
+                : "the rollback not verified (the plan has no check that describes the state before the change)";
+            var summary = $"rolled back ({reason}); {undone.Count} change(s) undone and {verified}";
             Finish(WindowPhase.RolledBack, summary);
             await NotifyAsync(NoticeKind.Rollback, facts);
             return summary;
@@ -476,6 +610,83 @@ public partial class MaintenanceWindowWorkflow
         });
         return failed;
     }
+
+    /// <summary>
+    /// Runs one compensation until it succeeds, retrying failures after a pause and escalating every
+    /// <see cref="RollbackPolicy.EscalateEvery"/> while it is not done (also while a manual rollback step waits
+    /// for its acknowledgement). At <paramref name="deadline"/> it stops and reports the change as still in place.
+    /// </summary>
+    private async Task<UndoOutcome> UndoUntilDoneAsync(Compensation compensation, DateTimeOffset deadline)
+    {
+        var started = Now;
+        var lastEscalation = started;
+        var attempts = 0;
+        string? lastError = null;
+        while (true)
+        {
+            attempts++;
+            using var giveUp = new CancellationTokenSource();
+            var undo = UndoAsync(compensation, giveUp.Token);
+            while (!undo.IsCompleted)
+            {
+                var wakeAt = Min(lastEscalation + schedule.Rollback.EscalateEvery, deadline);
+                if (wakeAt > Now && await Workflow.WaitConditionAsync(() => undo.IsCompleted, wakeAt - Now, Never))
+                {
+                    break;
+                }
+                if (Now >= deadline)
+                {
+                    giveUp.Cancel();
+                    try
+                    {
+                        return new UndoOutcome(true, await undo);
+                    }
+                    catch (Exception e) when (IsStepFailure(e))
+                    {
+                        // Cancelled at the deadline: the outcome below says what is still in place.
+                    }
+                    return new UndoOutcome(false, $"not undone by the rollback deadline {ZoneMath.FormatUtc(deadline)} after {attempts} attempt(s){(lastError is null ? string.Empty : $"; last error: {lastError}")}");
+                }
+                lastEscalation = Now;
+                await EscalateRollbackAsync(compensation, started, deadline, lastError ?? "still running");
+            }
+            try
+            {
+                return new UndoOutcome(true, await undo);
+            }
+            catch (Exception e) when (IsStepFailure(e))
+            {
+                lastError = PlanActivities.Describe(e);
+                if (e is ApplicationFailureException { NonRetryable: true } || Now >= deadline)
+                {
+                    return new UndoOutcome(false, attempts == 1 ? lastError : $"{lastError} (after {attempts} attempts)");
+                }
+                Workflow.Logger.LogWarning("Compensation of {StepId} in {WindowId} failed (attempt {Attempt}): {Error}", compensation.StepId, WindowId, attempts, lastError);
+            }
+            if (Now >= lastEscalation + schedule.Rollback.EscalateEvery)
+            {
+                lastEscalation = Now;
+                await EscalateRollbackAsync(compensation, started, deadline, lastError);
+            }
+            var pause = Min(Now + CompensationPause, deadline) - Now;
+            if (pause > TimeSpan.Zero)
+            {
+                await Workflow.DelayAsync(pause, Never);
+            }
+        }
+    }
+
+    /// <summary>Pause between two rounds of a failing compensation (each round already retries a few times).</summary>
+    private static readonly TimeSpan CompensationPause = TimeSpan.FromMinutes(1);
+
+    private async Task EscalateRollbackAsync(Compensation compensation, DateTimeOffset started, DateTimeOffset deadline, string state)
+    {
+        var text = $"rollback of step '{compensation.StepId}' ({compensation.Description}) not done after {Format(Now - started)}: {state}; the rollback deadline is {ZoneMath.FormatUtc(deadline)}";
+        RecordOperatorAction(new("escalate", "policy", text, Now));
+        await NotifyAsync(NoticeKind.Escalation, new NoticeFacts { Reason = text, StartedAt = execution.StartedAt });
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
 
     /// <summary>
     /// What "back to the previous state" means: the pre checks that describe the system before the change
@@ -566,11 +777,25 @@ public partial class MaintenanceWindowWorkflow
         }
     }
 
-    private async Task<string> PostponeAsync(string reason)
+    /// <summary>
+    /// Nothing changed; the window ends Postponed with the next slot the policy allows (the same calendar
+    /// rules <c>starter slots</c> walks: cadence, notice period, freezes, blackouts) to reschedule into.
+    /// </summary>
+    private async Task<string> PostponeAsync(string reason, bool escalate = false)
     {
-        var summary = $"postponed before any change: {reason}";
+        var next = CalendarRules.EarliestLegalStart(plan, policy, Now);
+        ledger.NextSlot = next;
+        var proposal = next is { } slot
+            ? $"; next free slot {ZoneMath.FormatUtc(slot)} - {ZoneMath.FormatUtc(slot + plan.Window.Duration)}"
+            : "; no free slot found in the next 120 days";
+        var summary = $"postponed before any change: {reason}{proposal}";
         Finish(WindowPhase.Postponed, summary);
-        await NotifyAsync(NoticeKind.Postponed, new NoticeFacts { Reason = reason, Verification = ledger.PreChecks.Select(ToLine).ToList() });
+        await NotifyAsync(NoticeKind.Postponed, new NoticeFacts { Reason = reason, NewStart = next, Verification = ledger.PreChecks.Select(ToLine).ToList() });
+        if (escalate)
+        {
+            RecordOperatorAction(new("escalate", "policy", summary, Now));
+            await NotifyAsync(NoticeKind.Escalation, new NoticeFacts { Reason = $"window postponed: {reason}{proposal}", NewStart = next });
+        }
         return summary;
     }
 
@@ -621,9 +846,10 @@ public partial class MaintenanceWindowWorkflow
         Workflow.UpsertTypedSearchAttributes(MaintenanceSearchAttributes.WindowEnd.ValueSet(end));
     }
 
+    /// <summary>Also runs as the workflow cancellation token's callback, so it must not call Workflow APIs.</summary>
     private void RequestAbort(string by, string reason)
     {
-        if (AbortRequested)
+        if (progress.AbortReason is not null)
         {
             return;
         }
@@ -652,13 +878,29 @@ public partial class MaintenanceWindowWorkflow
         }
     }
 
-    /// <summary>Sends a notice on the channels the policy routes it to; a failed channel is recorded, never fatal.</summary>
-    private async Task NotifyAsync(NoticeKind kind, NoticeFacts facts, bool customersToo = true)
+    /// <summary>
+    /// Sends a notice on each channel the policy routes it to, one activity per channel (so Temporal retries
+    /// just the channel that failed) and one notice at a time. Returns what each channel did and when; a
+    /// channel that still failed after its retries is recorded, and the caller decides whether that holds the window.
+    /// </summary>
+    private async Task<IReadOnlyList<ChannelDelivery>> NotifyAsync(NoticeKind kind, NoticeFacts facts, bool customersToo = true)
     {
         var channels = kind == NoticeKind.Cancelled && !customersToo ? schedule.ChannelsFor(NoticeKind.ApprovalRequest) : schedule.ChannelsFor(kind);
         facts = facts with { At = facts.At ?? Now };
-        var deliveries = await WindowNotices.SendAsync(WindowId, plan, NoticePolicy.For(plan, policy, schedule), kind, facts, channels, progress.WindowEnd);
-        ledger.Notices.Add(new NoticeRecord { Kind = kind, At = facts.At.Value, Deliveries = deliveries });
+        await noticeGate.WaitAsync(Never);
+        try
+        {
+            // The channels go out side by side, each with its own retries; results keep the policy's order.
+            var windowEnd = progress.WindowEnd;
+            var noticePolicy = NoticePolicy.For(plan, policy, schedule);
+            var deliveries = await Workflow.WhenAllAsync(channels.Select(c => WindowNotices.SendAsync(WindowId, plan, noticePolicy, kind, facts, c, windowEnd)));
+            ledger.Notices.Add(new NoticeRecord { Kind = kind, At = facts.At.Value, Deliveries = deliveries });
+            return deliveries;
+        }
+        finally
+        {
+            noticeGate.Release();
+        }
     }
 
     private NoticeFacts ApprovalFacts(string reason)

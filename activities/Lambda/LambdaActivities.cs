@@ -78,6 +78,7 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         var token = ActivityExecutionContext.Current.CancellationToken;
         var logger = ActivityExecutionContext.Current.Logger;
         var marker = Marker(input.WindowId, input.StepId);
+        var runMarker = Marker(input.WindowId, input.StepId, input.RunId);
 
         var alias = await AwsCall.RunAsync(Service, $"GetAlias {input.Function}:{input.Alias}", () => lambda.GetAliasAsync(input.Function, input.Alias, token));
         string? published = null;
@@ -101,11 +102,12 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         }
 
         var current = alias.FunctionVersion ?? throw new ApplicationFailureException($"Lambda returned alias {input.Alias} without a FunctionVersion.", ActivityErrorTypes.RemoteUnavailable);
-        var hasWeights = alias.RoutingConfig?.AdditionalVersionWeights is { Count: > 0 };
-        if (current == target && !hasWeights)
+        var weights = alias.RoutingConfig?.AdditionalVersionWeights ?? new Dictionary<string, double>();
+        var earlier = AliasMarker.Parse(alias.Description, runMarker);
+        if (current == target && (earlier is not null || weights.Count == 0))
         {
             // A retry after the alias was already moved: the marker this window wrote holds the real previous version.
-            var previous = PreviousFromMarker(alias.Description, marker);
+            var previous = earlier?.Version ?? PreviousFromMarker(alias.Description, marker);
             logger.LogInformation(
                 "Alias {Function}:{Alias} already points at {Target}; {What}",
                 input.Function,
@@ -113,6 +115,20 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
                 target,
                 previous is null ? "nothing to change" : $"moved earlier by this step from {previous}");
             return new PromoteLambdaAliasResult(input.Function, input.Alias, previous ?? current, target, published, previous is not null, alias.RevisionId ?? string.Empty);
+        }
+
+        // The alias keeps its weighted routing (except a weight on the target itself, which Lambda refuses); the
+        // description records everything this run changes, so the restore can put back exactly what was there.
+        var description = input.RunId is null
+            ? $"{marker} previous={current}"
+            : new AliasMarker(current, weights, alias.Description ?? string.Empty, target).Write(runMarker);
+        if (description.Length > AliasMarker.MaxDescriptionLength)
+        {
+            throw new ApplicationFailureException(
+                $"Not promoting {input.Function}:{input.Alias}: its description ({(alias.Description ?? string.Empty).Length} characters) and routing leave no room for the restore marker "
+                + $"within Lambda's {AliasMarker.MaxDescriptionLength}-character limit ({description.Length} needed). Shorten the alias description, then run the window again.",
+                ActivityErrorTypes.InvalidInput,
+                nonRetryable: true);
         }
 
         var updated = await AwsCall.RunAsync(
@@ -124,8 +140,8 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
                 new LambdaUpdateAliasRequest
                 {
                     FunctionVersion = target,
-                    Description = $"{marker} previous={current}",
-                    RoutingConfig = new LambdaAliasRoutingConfiguration { AdditionalVersionWeights = new Dictionary<string, double>() },
+                    Description = description,
+                    RoutingConfig = new LambdaAliasRoutingConfiguration { AdditionalVersionWeights = weights.Where(w => w.Key != target).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal) },
                     RevisionId = alias.RevisionId,
                 },
                 token));
@@ -141,21 +157,36 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         Require(input.StepId, nameof(input.StepId), "the plan step id");
         Require(input.Function, nameof(input.Function), "the function name");
         Require(input.Alias, nameof(input.Alias), "the alias name");
-        RequireVersionNumber(input.Version, nameof(input.Version));
+        if (input.Version is not null)
+        {
+            RequireVersionNumber(input.Version, nameof(input.Version));
+        }
+
         var token = ActivityExecutionContext.Current.CancellationToken;
 
         var alias = await AwsCall.RunAsync(Service, $"GetAlias {input.Function}:{input.Alias}", () => lambda.GetAliasAsync(input.Function, input.Alias, token));
         var current = alias.FunctionVersion ?? "?";
         var hasWeights = alias.RoutingConfig?.AdditionalVersionWeights is { Count: > 0 };
-        if (current == input.Version && !hasWeights)
+        var recorded = input.RunId is null ? null : AliasMarker.Parse(alias.Description, Marker(input.WindowId, input.StepId, input.RunId));
+        if (recorded is null && input.Version is null)
         {
-            return new RestoreLambdaAliasResult(input.Function, input.Alias, current, input.Version, false);
+            // The promotion reported nothing and left no marker of this run: it never moved the alias.
+            ActivityExecutionContext.Current.Logger.LogInformation(
+                "Alias {Function}:{Alias} carries no marker of this run; the promotion never moved it", input.Function, input.Alias);
+            return new RestoreLambdaAliasResult(input.Function, input.Alias, current, current, false);
         }
 
-        if (input.ExpectedCurrentVersion is not null && current != input.ExpectedCurrentVersion)
+        var version = recorded?.Version ?? input.Version!;
+        var expected = recorded?.Target ?? input.ExpectedCurrentVersion;
+        if (recorded is null && current == version && !hasWeights)
+        {
+            return new RestoreLambdaAliasResult(input.Function, input.Alias, current, version, false);
+        }
+
+        if (expected is not null && current != expected)
         {
             throw new ApplicationFailureException(
-                $"Not restoring {input.Function}:{input.Alias} to {input.Version}: it points at {current}, not at {input.ExpectedCurrentVersion} "
+                $"Not restoring {input.Function}:{input.Alias} to {version}: it points at {current}, not at {expected} "
                 + "where this window left it, so someone else moved it. Check with the owner, then restore by hand.",
                 ActivityErrorTypes.AliasConflict,
                 nonRetryable: true);
@@ -163,20 +194,21 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
 
         await AwsCall.RunAsync(
             Service,
-            $"UpdateAlias {input.Function}:{input.Alias} -> {input.Version}",
+            $"UpdateAlias {input.Function}:{input.Alias} -> {version}",
             () => lambda.UpdateAliasAsync(
                 input.Function,
                 input.Alias,
                 new LambdaUpdateAliasRequest
                 {
-                    FunctionVersion = input.Version,
-                    Description = $"{Marker(input.WindowId, input.StepId)} restored from={current}",
-                    RoutingConfig = new LambdaAliasRoutingConfiguration { AdditionalVersionWeights = new Dictionary<string, double>() },
+                    FunctionVersion = version,
+                    // With this run's marker: exactly the state before the run (routing and the owner's description).
+                    Description = recorded?.Description ?? $"{Marker(input.WindowId, input.StepId)} restored from={current}",
+                    RoutingConfig = new LambdaAliasRoutingConfiguration { AdditionalVersionWeights = recorded?.Weights.ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal) ?? new Dictionary<string, double>() },
                     RevisionId = alias.RevisionId,
                 },
                 token));
-        ActivityExecutionContext.Current.Logger.LogInformation("Restored {Function}:{Alias} from {From} to {Version}", input.Function, input.Alias, current, input.Version);
-        return new RestoreLambdaAliasResult(input.Function, input.Alias, current, input.Version, true);
+        ActivityExecutionContext.Current.Logger.LogInformation("Restored {Function}:{Alias} from {From} to {Version}", input.Function, input.Alias, current, version);
+        return new RestoreLambdaAliasResult(input.Function, input.Alias, current, version, true);
     }
 
     public async Task<CheckResult> SmokeInvokeAsync(LambdaInvokeCheck input)
@@ -249,6 +281,10 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
     }
 
     internal static string Marker(string windowId, string stepId) => $"{MarkerPrefix}{windowId}/{stepId}";
+
+    /// <summary>The marker of one run's step: a new window of the same id (another run) never mistakes it for its own.</summary>
+    internal static string Marker(string windowId, string stepId, string? runId) =>
+        runId is null ? Marker(windowId, stepId) : $"{MarkerPrefix}{windowId}/{runId}/{stepId}";
 
     /// <summary>Reads "maint:&lt;window&gt;/&lt;step&gt; previous=&lt;v&gt;" back from an alias description this step wrote.</summary>
     internal static string? PreviousFromMarker(string? description, string marker)

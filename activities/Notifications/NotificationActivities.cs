@@ -9,7 +9,13 @@ using Temporalio.Exceptions;
 
 namespace MaintenanceWorkflows.Activities.Notifications;
 
-/// <summary>Renders a notice once and delivers it on every requested channel; one failing channel never stops the others.</summary>
+/// <summary>
+/// Renders a notice once and delivers it on every requested channel; one failing channel never stops the
+/// others. A channel that failed in a way a retry can fix (throttling, 5xx, network) fails the activity
+/// after the others were tried, so Temporal's retry policy fires; channels already delivered are
+/// checkpointed in the heartbeat under the activity's idempotency key (workflow id, run id, activity id)
+/// and skipped by the retry, so no channel gets the notice twice.
+/// </summary>
 public sealed class NotificationActivities(
     NoticeRenderer renderer,
     SesEmailSender email,
@@ -43,7 +49,9 @@ public sealed class NotificationActivities(
 
         // A retried attempt (worker crash, timeout) skips channels an earlier attempt already delivered.
         var earlier = await EarlierDeliveriesAsync(context);
+        var key = IdempotencyKey(context.Info);
         var deliveries = new List<ChannelDelivery>();
+        var retryable = new List<ChannelDelivery>();
         foreach (var channel in input.Channels ?? [])
         {
             if (earlier.TryGetValue(channel, out var done))
@@ -61,20 +69,38 @@ public sealed class NotificationActivities(
             {
                 throw;
             }
+            catch (ApplicationFailureException e) when (e.NonRetryable)
+            {
+                delivery = new ChannelDelivery(channel, DeliveryStatus.Failed, e.Message);
+            }
 #pragma warning disable CA1031 // Whatever one channel throws is reported for that channel; the others still get the notice.
             catch (Exception e)
 #pragma warning restore CA1031
             {
                 delivery = new ChannelDelivery(channel, DeliveryStatus.Failed, e.Message);
+                retryable.Add(delivery);
             }
 
-            logger.LogInformation("Notice {Kind} for {Window} on {Channel}: {Status} {Detail}", input.Kind, input.WindowId, channel, delivery.Status, delivery.Detail);
+            logger.LogInformation("Notice {Kind} for {Window} on {Channel} ({Key}): {Status} {Detail}", input.Kind, input.WindowId, channel, key, delivery.Status, delivery.Detail);
             deliveries.Add(delivery);
-            context.Heartbeat(deliveries.Where(d => d.Status == DeliveryStatus.Delivered).ToList());
+            if (delivery.Status == DeliveryStatus.Delivered)
+            {
+                context.Heartbeat(deliveries.Where(d => d.Status == DeliveryStatus.Delivered).ToList());
+            }
+        }
+
+        if (retryable.Count > 0)
+        {
+            throw new ApplicationFailureException(
+                $"The {input.Kind.ToName()} notice for {input.WindowId} was not delivered on {string.Join("; ", retryable.Select(d => $"{d.Channel}: {d.Detail}"))}",
+                ActivityErrorTypes.RemoteUnavailable);
         }
 
         return new SendNotificationResult(deliveries);
     }
+
+    /// <summary>Stable across retries and worker crashes of one activity, different for every other notice.</summary>
+    internal static string IdempotencyKey(ActivityInfo info) => $"{info.WorkflowId}/{info.WorkflowRunId}/{info.ActivityId}";
 
     /// <summary>The status-page state a notice kind moves the maintenance to; null when the kind is not public.</summary>
     internal static StatusPageMaintenanceStatus? StatusFor(NoticeKind kind) => kind switch

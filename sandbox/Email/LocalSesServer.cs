@@ -21,6 +21,8 @@ public sealed class LocalSesServer : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string> secrets;
     private LoopbackServer? server;
     private int sentLast24Hours;
+    private int throttleNext;
+    private int throttled;
 
     private LocalSesServer(IReadOnlyDictionary<string, string> secrets, int max24HourSend, int sentLast24Hours)
     {
@@ -36,6 +38,12 @@ public sealed class LocalSesServer : IAsyncDisposable
     public int SentLast24Hours => Volatile.Read(ref sentLast24Hours);
 
     public ConcurrentQueue<LocalEmail> Sent { get; } = new();
+
+    /// <summary>SendEmail requests answered 429 TooManyRequestsException so far (see <see cref="ThrottleNext"/>).</summary>
+    public int Throttled => Volatile.Read(ref throttled);
+
+    /// <summary>Answers the next <paramref name="count"/> SendEmail requests with SES's throttling error, as a busy account does.</summary>
+    public void ThrottleNext(int count) => Volatile.Write(ref throttleNext, count);
 
     /// <summary>Raised for every accepted message (the demo prints them).</summary>
     public event Action<LocalEmail>? Delivered;
@@ -72,6 +80,12 @@ public sealed class LocalSesServer : IAsyncDisposable
         }));
         app.MapPost("/v2/email/outbound-emails", async (HttpContext context) =>
         {
+            if (Interlocked.Decrement(ref throttleNext) >= 0)
+            {
+                Interlocked.Increment(ref throttled);
+                context.Response.Headers["x-amzn-ErrorType"] = "TooManyRequestsException";
+                return Results.Json(new JsonObject { ["message"] = "Maximum sending rate exceeded." }, statusCode: StatusCodes.Status429TooManyRequests);
+            }
             using var body = await JsonDocument.ParseAsync(context.Request.Body);
             var root = body.RootElement;
             var simple = root.GetProperty("Content").GetProperty("Simple");

@@ -17,6 +17,12 @@ public sealed class LocalStatusPage : IAsyncDisposable
 
     public ConcurrentDictionary<string, LocalIncident> Incidents { get; } = new();
 
+    /// <summary>While set, every API call is answered 503 (an outage of the status-page provider).</summary>
+    public bool Unavailable { get; set; }
+
+    /// <summary>API calls answered 503 while <see cref="Unavailable"/> was set.</summary>
+    public int FailedCalls { get; private set; }
+
     public static async Task<LocalStatusPage> StartAsync()
     {
         var fake = new LocalStatusPage();
@@ -34,6 +40,17 @@ public sealed class LocalStatusPage : IAsyncDisposable
             {
                 context.Response.StatusCode = 401;
                 await context.Response.WriteAsJsonAsync(new { error = "Could not authenticate" });
+                return;
+            }
+
+            if (Unavailable)
+            {
+                lock (gate)
+                {
+                    FailedCalls++;
+                }
+                context.Response.StatusCode = 503;
+                await context.Response.WriteAsJsonAsync(new { error = "Service Unavailable" });
                 return;
             }
 

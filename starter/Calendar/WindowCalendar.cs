@@ -148,6 +148,11 @@ public sealed record WindowCalendar(
                 Duration = report.ExecutionStartedAt is { } began ? report.FinishedAt - began : null,
             };
         }
+        if (execution.Status == WorkflowExecutionStatus.Canceled && await MemoAsync(execution, MaintenanceWindowWorkflow.OutcomeMemo) is { } outcome)
+        {
+            // A window cancelled through Temporal ends Canceled, without a result; it leaves its closing summary in the memo.
+            return window with { Outcome = outcome };
+        }
         return window with
         {
             Outcome = execution.Status == WorkflowExecutionStatus.Running

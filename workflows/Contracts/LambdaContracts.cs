@@ -11,13 +11,18 @@ namespace MaintenanceWorkflows.Workflows.Contracts;
 /// <param name="Alias">Alias to move, for example "prod".</param>
 /// <param name="Version">Published version to promote; null when <paramref name="Publish"/> is true.</param>
 /// <param name="Publish">Publish $LATEST as a new version and promote that.</param>
+/// <param name="RunId">
+/// The window's run; with it the alias description records the whole pre-run state (version, weighted routing,
+/// description) under a marker naming window, run and step, so the restore needs nothing but the alias.
+/// </param>
 public sealed record PromoteLambdaAliasInput(
     string WindowId,
     string StepId,
     string Function,
     string Alias,
     string? Version,
-    bool Publish = false);
+    bool Publish = false,
+    string? RunId = null);
 
 /// <summary>What the promotion did, including what its compensation needs to undo it.</summary>
 /// <param name="FunctionName">Function name or ARN as given.</param>
@@ -41,19 +46,25 @@ public sealed record PromoteLambdaAliasResult(
 /// <param name="StepId">Step id whose promotion is undone.</param>
 /// <param name="Function">Function name or ARN.</param>
 /// <param name="Alias">Alias to restore.</param>
-/// <param name="Version">Version to restore (the promotion's <see cref="PromoteLambdaAliasResult.PreviousVersion"/>).</param>
+/// <param name="Version">
+/// Version to restore when the alias carries no marker of this run (the promotion's
+/// <see cref="PromoteLambdaAliasResult.PreviousVersion"/>); null when the promotion reported nothing (failed or
+/// cancelled), then only the marker says what to restore, and without one there is nothing to undo.
+/// </param>
 /// <param name="ExpectedCurrentVersion">
 /// Version the window left the alias on. When the alias is on neither this nor <paramref name="Version"/>,
 /// someone else moved it and the restore refuses (non-retryable <see cref="ActivityErrorTypes.AliasConflict"/>).
 /// Null skips that guard.
 /// </param>
+/// <param name="RunId">The run whose promotion is undone: its marker in the alias description holds the exact state to restore.</param>
 public sealed record RestoreLambdaAliasInput(
     string WindowId,
     string StepId,
     string Function,
     string Alias,
-    string Version,
-    string? ExpectedCurrentVersion);
+    string? Version,
+    string? ExpectedCurrentVersion,
+    string? RunId = null);
 
 /// <summary>What the restore did.</summary>
 /// <param name="FunctionName">Function name or ARN as given.</param>

@@ -45,4 +45,5 @@ public enum DeliveryStatus
 /// <param name="Channel">Channel name.</param>
 /// <param name="Status">What happened.</param>
 /// <param name="Detail">Message id, status-page incident id, or the error.</param>
-public sealed record ChannelDelivery(string Channel, DeliveryStatus Status, string Detail);
+/// <param name="At">When the workflow saw the outcome (set by the workflow, not the activity).</param>
+public sealed record ChannelDelivery(string Channel, DeliveryStatus Status, string Detail, DateTimeOffset? At = null);

@@ -48,6 +48,12 @@ public sealed record MaintenanceReport
     /// <summary>SHA-256 of the worker's policy file the window ran under; null when no worker prepared it.</summary>
     public string? PolicyHash { get; init; }
 
+    /// <summary>For a postponed window: the next start the policy allows (cadence, notice, freezes, blackouts).</summary>
+    public DateTimeOffset? NextSlot { get; init; }
+
+    /// <summary>How many times the window continued as new to keep its history bounded.</summary>
+    public int Continuations { get; init; }
+
     public required IReadOnlyList<AcknowledgementRecord> Acknowledgements { get; init; }
 
     public required IReadOnlyList<CheckResult> PreChecks { get; init; }
@@ -75,7 +81,8 @@ public sealed record VoteRecord(ApprovalVote Vote, SignalChannel Via);
 
 public sealed record RefusalRecord(string Handler, string? By, string Code, string Reason, DateTimeOffset At);
 
-public sealed record AcknowledgementRecord(string Item, string By, string? Note, DateTimeOffset At, SignalChannel Via);
+/// <param name="Abandoned">The operator abandoned a manual rollback step instead of doing it.</param>
+public sealed record AcknowledgementRecord(string Item, string By, string? Note, DateTimeOffset At, SignalChannel Via, bool Abandoned = false);
 
 /// <summary>Abort, pause, resume, extend and automatic overrun decisions, in order.</summary>
 public sealed record OperatorAction(string Action, string By, string? Reason, DateTimeOffset At);
@@ -113,6 +120,9 @@ public enum CompensationOutcome
 
     /// <summary>The compensation failed: this change is still in place and needs a human.</summary>
     Failed,
+
+    /// <summary>The step never started (e.g. a manual step aborted before anyone acknowledged it): nothing to undo.</summary>
+    NotNeeded,
 }
 
 public sealed record CompensationRecord

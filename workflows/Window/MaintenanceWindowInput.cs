@@ -13,5 +13,8 @@ public sealed record MaintenanceWindowInput
     /// <summary>Who scheduled it (the starter's operator); informational.</summary>
     public string? ScheduledBy { get; init; }
 
+    /// <summary>Set only when the window continues as new: what the previous run knew. Never set by clients.</summary>
+    public WindowCarry? Carried { get; init; }
+
     public static string WorkflowIdFor(string planId) => $"maint-{planId}";
 }

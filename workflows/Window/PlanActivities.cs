@@ -91,14 +91,15 @@ internal static class PlanActivities
     public static Task<PromoteLambdaAliasResult> PromoteAsync(string windowId, LambdaPromoteStep step, CancellationToken ct) =>
         Workflow.ExecuteActivityAsync<PromoteLambdaAliasResult>(
             ActivityNames.PromoteLambdaAlias,
-            [new PromoteLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, step.Version, step.Publish)],
+            [new PromoteLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, step.Version, step.Publish, RunId: Workflow.Info.RunId)],
             StepOptions(step, TimeSpan.FromMinutes(2), ct));
 
+    /// <summary>Undoes this run's promotion from the marker it left on the alias; <paramref name="promoted"/> is null when the promotion reported nothing.</summary>
     public static Task<RestoreLambdaAliasResult> RestoreAsync(
-        string windowId, LambdaPromoteStep step, PromoteLambdaAliasResult promoted, CancellationToken ct) =>
+        string windowId, LambdaPromoteStep step, PromoteLambdaAliasResult? promoted, CancellationToken ct) =>
         Workflow.ExecuteActivityAsync<RestoreLambdaAliasResult>(
             ActivityNames.RestoreLambdaAlias,
-            [new RestoreLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, promoted.PreviousVersion, promoted.NewVersion)],
+            [new RestoreLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, promoted?.PreviousVersion, promoted?.NewVersion, RunId: Workflow.Info.RunId)],
             CompensationOptions(TimeSpan.FromMinutes(2), ct));
 
     public static Task<HttpRequestResult> SendRequestAsync(HttpRequestStep step, bool compensation, CancellationToken ct) =>

@@ -26,6 +26,12 @@ public sealed record Acknowledgement
     public string? By { get; init; }
 
     public string? Note { get; init; }
+
+    /// <summary>
+    /// For a manual rollback step only: the operator gives up on it (e.g. the vendor cannot revert). The
+    /// change then stays in place and is named in the window's P1 escalation; the rollback goes on.
+    /// </summary>
+    public bool Abandon { get; init; }
 }
 
 /// <summary>Argument of <c>Abort</c>, <c>Pause</c> and <c>Resume</c>.</summary>

@@ -6,36 +6,38 @@ using Temporalio.Workflows;
 
 namespace MaintenanceWorkflows.Workflows;
 
-/// <summary>Sends notices through the notification activity; a notice that cannot go out is recorded, never fatal.</summary>
+/// <summary>
+/// Sends a notice on one channel through the notification activity. A channel failure (SES throttle,
+/// Statuspage 5xx) fails the activity so Temporal retries it; the activity keys each delivery by its
+/// workflow id, run id and activity id, so a retry never sends twice. What still failed after the retries
+/// is returned as a failed delivery, for the workflow to record and to judge.
+/// </summary>
 internal static class WindowNotices
 {
+    /// <summary>About ten minutes of retries: long enough for a throttle or a short outage, short enough to act on.</summary>
     private static readonly RetryPolicy NoticeRetry = new()
     {
         InitialInterval = TimeSpan.FromSeconds(5),
         BackoffCoefficient = 2,
-        MaximumInterval = TimeSpan.FromMinutes(1),
-        MaximumAttempts = 4,
+        MaximumInterval = TimeSpan.FromMinutes(2),
+        MaximumAttempts = 8,
+        NonRetryableErrorTypes = [ActivityErrorTypes.InvalidInput],
     };
 
-    /// <summary>Returns one delivery per channel; an activity that failed outright marks every channel failed.</summary>
-    public static async Task<IReadOnlyList<ChannelDelivery>> SendAsync(
+    public static async Task<ChannelDelivery> SendAsync(
         string windowId,
         MaintenancePlan plan,
         NoticePolicy policy,
         NoticeKind kind,
         NoticeFacts facts,
-        IReadOnlyList<string> channels,
+        string channel,
         DateTimeOffset windowEnd)
     {
-        if (channels.Count == 0)
-        {
-            return [];
-        }
         try
         {
             var result = await Workflow.ExecuteActivityAsync<SendNotificationResult>(
                 ActivityNames.SendNotification,
-                [new SendNotificationInput(windowId, kind, plan, policy, facts, channels, windowEnd)],
+                [new SendNotificationInput(windowId, kind, plan, policy, facts, [channel], windowEnd)],
                 new ActivityOptions
                 {
                     StartToCloseTimeout = TimeSpan.FromMinutes(2),
@@ -44,11 +46,12 @@ internal static class WindowNotices
                     CancellationToken = CancellationToken.None,
                     Summary = $"notice {kind.ToName()}",
                 });
-            return result.Deliveries;
+            var delivery = result.Deliveries.FirstOrDefault() ?? new ChannelDelivery(channel, DeliveryStatus.Failed, "the notification activity returned no delivery");
+            return delivery with { At = Workflow.UtcNow };
         }
         catch (ActivityFailureException e)
         {
-            return channels.Select(c => new ChannelDelivery(c, DeliveryStatus.Failed, PlanActivities.Describe(e))).ToList();
+            return new ChannelDelivery(channel, DeliveryStatus.Failed, PlanActivities.Describe(e), Workflow.UtcNow);
         }
     }
 }

@@ -196,6 +196,50 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RestoreAlias_PromotionLostItsResult_RestoresExactPreRunStateFromTheMarkerAlone()
+    {
+        var prod = beak.Aliases["prod"];
+        prod.Description = "owned by team-beak; see runbook #12";
+        prod.Weights["38"] = 0.05;
+        fake.FailNext("UpdateAlias", 400, "InvalidParameterValueException", "response lost", afterApplying: true);
+
+        // The alias moved but the promotion never reported it: the workflow has no result to undo from.
+        await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("maint-v40", "promote", "beak-api", "prod", "40", RunId: "run-1")));
+        Assert.Equal("40", prod.FunctionVersion);
+        Assert.Equal(0.05, prod.Weights["38"]);
+        Assert.StartsWith("maint:maint-v40/run-1/promote previous=39 to=40", prod.Description, StringComparison.Ordinal);
+
+        // Another run of the same window id finds no marker of its own and changes nothing.
+        var otherRun = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("maint-v40", "promote", "beak-api", "prod", null, null, RunId: "run-2")));
+        Assert.False(otherRun.Changed);
+        Assert.Equal("40", prod.FunctionVersion);
+
+        var restored = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("maint-v40", "promote", "beak-api", "prod", null, null, RunId: "run-1")));
+
+        Assert.True(restored.Changed);
+        Assert.Equal("39", restored.RestoredVersion);
+        Assert.Equal("39", prod.FunctionVersion);
+        Assert.Equal("owned by team-beak; see runbook #12", prod.Description);
+        Assert.Equal(new Dictionary<string, double> { ["38"] = 0.05 }, prod.Weights);
+        // A retried restore sees the original state (no marker) and changes nothing more.
+        var again = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("maint-v40", "promote", "beak-api", "prod", null, null, RunId: "run-1")));
+        Assert.False(again.Changed);
+    }
+
+    [Fact]
+    public async Task PromoteAlias_DescriptionLeavesNoRoomForTheMarker_RefusedBeforeAnythingChanges()
+    {
+        beak.Aliases["prod"].Description = new string('d', 240);
+
+        var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => Promote(new("maint-v40", "promote", "beak-api", "prod", "40", RunId: "run-1")));
+
+        Assert.True(error.NonRetryable);
+        Assert.Contains("Shorten the alias description", error.Message, StringComparison.Ordinal);
+        Assert.Equal("39", beak.Aliases["prod"].FunctionVersion);
+        Assert.Equal(0, fake.Calls("UpdateAlias"));
+    }
+
+    [Fact]
     public async Task RestoreAlias_AlreadyOnVersion_ChangesNothing()
     {
         var restored = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(new("w", "promote", "beak-api", "prod", "39", "40")));

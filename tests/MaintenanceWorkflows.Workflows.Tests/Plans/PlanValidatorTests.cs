@@ -17,6 +17,41 @@ public class PlanValidatorTests
     }
 
     [Fact]
+    public void Validate_ThreeHourSoakInATwoHourWindow_RefusedNamingTheFields()
+    {
+        var urgent = TestFiles.Plan("flask-security-patch.yaml");
+        var plan = urgent with
+        {
+            Window = urgent.Window with { End = urgent.Window.Start + TimeSpan.FromHours(2) },
+            Verification = new VerificationSettings { Soak = TimeSpan.FromHours(3), Interval = TimeSpan.FromMinutes(5) },
+        };
+
+        var violation = Single(plan, ViolationCodes.SoakDoesNotFit, plan.Window.Start.AddDays(-1));
+
+        Assert.Equal("verification.soak", violation.Path);
+        Assert.Contains("verification.soak: 3 h", violation.Message, StringComparison.Ordinal);
+        Assert.Contains("window.start to window.end: 2 h", violation.Message, StringComparison.Ordinal);
+        Assert.Contains("policy.overrun", violation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_SoakAndStepTimeoutsFitWithTheAllowedExtension_Passes()
+    {
+        // 2 h window + the policy's one 30 min extension holds a 2 h soak and a 20 min step timeout.
+        var plan = Lambda with
+        {
+            Window = Lambda.Window with { End = Lambda.Window.Start + TimeSpan.FromHours(2) },
+            Verification = new VerificationSettings { Soak = TimeSpan.FromHours(2), Interval = TimeSpan.FromMinutes(5) },
+            Steps = [Lambda.Steps[0] with { Timeout = TimeSpan.FromMinutes(20) }],
+        };
+
+        Assert.DoesNotContain(PlanValidator.Validate(plan, Policy, TestFiles.Now), v => v.Code == ViolationCodes.SoakDoesNotFit);
+        var tooSlow = plan with { Steps = [Lambda.Steps[0] with { Timeout = TimeSpan.FromMinutes(40) }] };
+        var violation = Single(tooSlow, ViolationCodes.SoakDoesNotFit, TestFiles.Now);
+        Assert.Contains("steps[*].timeout", violation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_RoutineNoticeTooShort_GivesEarliestLegalStart()
     {
         var now = new DateTimeOffset(2027, 2, 8, 12, 0, 0, TimeSpan.Zero); // 22 h before the start

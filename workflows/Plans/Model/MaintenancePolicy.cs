@@ -36,6 +36,19 @@ public sealed record MaintenancePolicy
     public OverrunPolicy Overrun { get; init; } = new();
 
     public VerificationSettings Verification { get; init; } = new() { Soak = TimeSpan.FromMinutes(10), Interval = TimeSpan.FromMinutes(1) };
+
+    /// <summary>How long a rollback may take and how often a stuck one is escalated.</summary>
+    public RollbackPolicy Rollback { get; init; } = new();
+}
+
+/// <summary>A rollback always ends: by its deadline every change is either undone or named in a P1 escalation.</summary>
+public sealed record RollbackPolicy
+{
+    /// <summary>From the start of the rollback until what is still not undone is handed to people (window ends Failed).</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromHours(2);
+
+    /// <summary>A compensation or manual rollback step still unfinished is escalated this often.</summary>
+    public TimeSpan EscalateEvery { get; init; } = TimeSpan.FromMinutes(15);
 }
 
 public sealed record OrganizationInfo
@@ -95,6 +108,8 @@ public sealed record TypePolicies
 
 public sealed record TypePolicy
 {
+    public static readonly TimeSpan DefaultStartGrace = TimeSpan.FromMinutes(30);
+
     /// <summary>Minimum time between the pre-maintenance notice and the window start.</summary>
     public required TimeSpan Notice { get; init; }
 
@@ -112,6 +127,19 @@ public sealed record TypePolicy
 
     /// <summary>Longest window allowed; null means no limit.</summary>
     public TimeSpan? MaxDuration { get; init; }
+
+    /// <summary>
+    /// How late after its planned start a window may still begin (e.g. after a worker outage); past the
+    /// latest start it is postponed and a new slot proposed, so no change runs hours late.
+    /// </summary>
+    public TimeSpan StartGrace { get; init; } = DefaultStartGrace;
+
+    /// <summary>
+    /// Whether the pre-maintenance notice is a gate: when it could not be delivered on every channel it is
+    /// routed to, the window is held (postponed and escalated) instead of running unannounced. Only
+    /// types with a notice period are held.
+    /// </summary>
+    public bool NoticeRequired { get; init; } = true;
 
     public required TypeApprovalRule Approval { get; init; }
 }

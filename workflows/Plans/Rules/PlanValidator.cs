@@ -26,6 +26,11 @@ public static class PlanValidator
             CheckCalendar(v, plan, policy, now);
         }
 
+        if (windowOk)
+        {
+            CheckWorkFitsWindow(v, plan, policy);
+        }
+
         CheckSteps(v, plan);
         RolloutRules.Check(v, plan, fleets);
         CheckChecks(v, plan);
@@ -44,6 +49,29 @@ public static class PlanValidator
 
     public static bool HasErrors(this IReadOnlyList<PlanViolation> violations) =>
         violations.Any(x => x.Severity == ViolationSeverity.Error);
+
+    /// <summary>
+    /// The steps' timeouts and waits plus the soak must fit the window and the extensions the overrun policy
+    /// allows; otherwise the overrun watcher rolls back a healthy change mid-soak.
+    /// </summary>
+    private static void CheckWorkFitsWindow(ViolationList v, MaintenancePlan plan, MaintenancePolicy policy)
+    {
+        var soak = (plan.Verification ?? policy.Verification).Soak;
+        var soakPath = plan.Verification is null ? "policy.verification.soak" : "verification.soak";
+        var steps = plan.Steps.Aggregate(TimeSpan.Zero, (sum, s) => sum + (s is WaitStep w ? w.Duration : s.Timeout ?? TimeSpan.Zero));
+        var extensions = policy.Overrun.Action == OverrunAction.Extend ? policy.Overrun.Extension * policy.Overrun.MaxExtensions : TimeSpan.Zero;
+        var allowed = plan.Window.Duration + extensions;
+        if (soak + steps > allowed)
+        {
+            var stepsText = steps > TimeSpan.Zero ? $" plus the steps' timeouts and waits (steps[*].timeout, steps[*].duration: {Format.Span(steps)})" : string.Empty;
+            var extensionText = extensions > TimeSpan.Zero ? $" and its allowed extensions (policy.overrun: {Format.Span(extensions)})" : string.Empty;
+            v.Error(
+                ViolationCodes.SoakDoesNotFit,
+                soakPath,
+                $"The soak ({soakPath}: {Format.Span(soak)}){stepsText} takes {Format.Span(soak + steps)}, more than the window (window.start to window.end: {Format.Span(plan.Window.Duration)}){extensionText} allows ({Format.Span(allowed)}).",
+                $"Shorten the soak or the step timeouts, or end the window at {Format.Iso(plan.Window.Start + soak + steps)} or later.");
+        }
+    }
 
     private static void CheckIdentity(ViolationList v, MaintenancePlan plan)
     {

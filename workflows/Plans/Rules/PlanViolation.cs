@@ -60,4 +60,5 @@ public static class ViolationCodes
     public const string OwnerMismatch = "ownership.team-mismatch";
     public const string DowntimeUndeclared = "impact.downtime-undeclared";
     public const string VerificationInterval = "verification.interval";
+    public const string SoakDoesNotFit = "verification.soak-does-not-fit";
 }

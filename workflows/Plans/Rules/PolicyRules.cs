@@ -81,6 +81,24 @@ public static partial class PolicyRules
             }
         }
 
+        if (policy.Rollback.Deadline <= TimeSpan.Zero)
+        {
+            v.Error(ViolationCodes.InvalidValue, "policy.rollback.deadline", "The rollback deadline must be positive.", "Set deadline, e.g. 2h.");
+        }
+
+        if (policy.Rollback.EscalateEvery <= TimeSpan.Zero)
+        {
+            v.Error(ViolationCodes.InvalidValue, "policy.rollback.escalateEvery", "The rollback escalation interval must be positive.", "Set escalateEvery, e.g. 15m.");
+        }
+
+        foreach (var (name, type) in new[] { ("routine", policy.Types.Routine), ("urgent", policy.Types.Urgent), ("emergency", policy.Types.Emergency) })
+        {
+            if (type.StartGrace < TimeSpan.Zero)
+            {
+                v.Error(ViolationCodes.InvalidValue, $"policy.types.{name}.startGrace", "The start grace must not be negative.", "Set startGrace, e.g. 30m (0 means the window must start on time).");
+            }
+        }
+
         if (policy.Overrun.Action == OverrunAction.Extend && policy.Overrun.Extension <= TimeSpan.Zero)
         {
             v.Error(ViolationCodes.InvalidValue, "policy.overrun.extension", "Overrun action is extend but the extension is not positive.", "Set extension, e.g. 30m.");

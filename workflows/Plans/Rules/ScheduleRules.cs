@@ -27,6 +27,9 @@ public static class ScheduleRules
             ScheduledAt = scheduledAt,
             WindowStart = start,
             WindowEnd = plan.Window.End,
+            LatestStart = Min(start + typePolicy.StartGrace, plan.Window.End),
+            NoticeRequired = typePolicy.NoticeRequired && typePolicy.Notice > TimeSpan.Zero,
+            Rollback = policy.Rollback,
             NoticeAt = noticeAt,
             NoticeImmediately = noticeAt <= scheduledAt,
             Reminders = reminders,
@@ -132,4 +135,6 @@ public static class ScheduleRules
     internal static bool SameId(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
 }

@@ -12,6 +12,14 @@ public sealed record WindowSchedule
 
     public required DateTimeOffset WindowEnd { get; init; }
 
+    /// <summary>The window does not start after this (start plus the type's grace, never after the end).</summary>
+    public required DateTimeOffset LatestStart { get; init; }
+
+    /// <summary>The pre-maintenance notice must reach every routed channel, or the window is held.</summary>
+    public required bool NoticeRequired { get; init; }
+
+    public required RollbackPolicy Rollback { get; init; }
+
     /// <summary>When the pre-maintenance notice goes out (never before <see cref="ScheduledAt"/>).</summary>
     public required DateTimeOffset NoticeAt { get; init; }
 

@@ -24,6 +24,7 @@ internal static class PolicyMapper
         var levels = m.List("incidentLevels", (n, p) => ReadIncidentLevel(s, n, p));
         var ownership = m.List("ownership", (n, p) => ReadOwnership(s, n, p));
         var overrun = m.OptionalRef("overrun", (n, p) => ReadOverrun(s, n, p));
+        var rollback = m.OptionalRef("rollback", (n, p) => ReadRollback(s, n, p));
         var verification = m.OptionalRef("verification", (n, p) => PlanMapper.ReadVerification(s, n, p));
         m.Finish();
 
@@ -45,6 +46,7 @@ internal static class PolicyMapper
             IncidentLevels = levels,
             Ownership = ownership,
             Overrun = overrun ?? new OverrunPolicy(),
+            Rollback = rollback ?? new RollbackPolicy(),
         };
         return verification is null ? policy : policy with { Verification = verification };
     }
@@ -159,11 +161,13 @@ internal static class PolicyMapper
         var cadence = m.Optional("requiresCadence", s.Bool);
         var reminders = m.Values("reminders", s.Duration);
         var maxDuration = m.Optional("maxDuration", s.Duration);
+        var startGrace = m.Optional("startGrace", s.Duration);
+        var noticeRequired = m.Optional("noticeRequired", s.Bool);
         var approval = m.RequiredRef("approval", "required, approvers, deadlineBeforeStart, escalateAfter, proof", (n, p) => ReadTypeApproval(s, n, p));
         m.Finish();
         return notice is null || approval is null
             ? null
-            : new TypePolicy { Notice = notice.Value, Channels = channels, AllChannels = all ?? false, RequiresCadence = cadence ?? false, Reminders = reminders, MaxDuration = maxDuration, Approval = approval };
+            : new TypePolicy { Notice = notice.Value, Channels = channels, AllChannels = all ?? false, RequiresCadence = cadence ?? false, Reminders = reminders, MaxDuration = maxDuration, StartGrace = startGrace ?? TypePolicy.DefaultStartGrace, NoticeRequired = noticeRequired ?? true, Approval = approval };
     }
 
     private static TypeApprovalRule? ReadTypeApproval(YamlSource s, YamlNode node, string path)
@@ -350,6 +354,21 @@ internal static class PolicyMapper
         var notes = m.String("notes");
         m.Finish();
         return component is null || owner is null ? null : new ComponentOwnership { Component = component, Owner = owner, Patching = patching ?? PatchMode.Restart, Notes = notes };
+    }
+
+    private static RollbackPolicy? ReadRollback(YamlSource s, YamlNode node, string path)
+    {
+        var m = MapReader.Of(s, node, path);
+        if (m is null)
+        {
+            return null;
+        }
+
+        var deadline = m.Optional("deadline", s.Duration);
+        var every = m.Optional("escalateEvery", s.Duration);
+        m.Finish();
+        var defaults = new RollbackPolicy();
+        return new RollbackPolicy { Deadline = deadline ?? defaults.Deadline, EscalateEvery = every ?? defaults.EscalateEvery };
     }
 
     private static OverrunPolicy? ReadOverrun(YamlSource s, YamlNode node, string path)
