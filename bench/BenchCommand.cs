@@ -11,6 +11,7 @@ public static class BenchCommand
         ["windows"] = (WindowsBench.Help, WindowsBench.RunAsync),
         ["sleeping"] = (SleepingBench.Help, SleepingBench.RunAsync),
         ["hardening"] = (HardeningBench.Help, HardeningBench.RunAsync),
+        ["rollout"] = (RolloutBench.Help, RolloutBench.RunAsync),
     };
 
     public static async Task<int> RunAsync(string[] args)

@@ -1,4 +1,5 @@
 using MaintenanceWorkflows.Activities;
+using MaintenanceWorkflows.Activities.Redaction;
 using MaintenanceWorkflows.Workflows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,8 +47,10 @@ public static class WorkerServiceCollectionExtensions
             .AddWorkflow<Workflows.Rollout.RolloutBatchWorkflow>()
             .AddMaintenanceActivities()
             .ConfigureOptions()
-            .Configure<IOptions<TemporalSettings>, ILoggerFactory>((options, settings, loggers) =>
+            .Configure<IOptions<TemporalSettings>, ILoggerFactory, SecretRedactor>((options, settings, hostLoggers, redactor) =>
             {
+                // What the SDK, the workflows and the activities log passes the same redaction as what they record in history.
+                var loggers = new RedactingLoggerFactory(hostLoggers, redactor);
                 var client = settings.Value.ToConnectOptions();
                 client.LoggerFactory = loggers;
                 // The SDK core's own log lines (it writes them to stderr by default) go through the host's logging too.

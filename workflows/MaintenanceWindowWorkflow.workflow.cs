@@ -738,7 +738,8 @@ public partial class MaintenanceWindowWorkflow
     /// <summary>Enforces the window end while work runs: extend, roll back or notify, as the policy says.</summary>
     private async Task WatchOverrunAsync()
     {
-        while (!progress.Phase.IsFinal() && progress.Phase != WindowPhase.RollingBack)
+        // Once the work is cancelled the rollback takes over; looping on would spin while a step (a rollout) winds down.
+        while (!progress.Phase.IsFinal() && progress.Phase != WindowPhase.RollingBack && !execution.Cancellation.IsCancellationRequested)
         {
             var end = progress.WindowEnd;
             var wait = end - Now;
@@ -892,7 +893,8 @@ public partial class MaintenanceWindowWorkflow
         {
             // The channels go out side by side, each with its own retries; results keep the policy's order.
             var windowEnd = progress.WindowEnd;
-            var deliveries = await Workflow.WhenAllAsync(channels.Select(c => WindowNotices.SendAsync(WindowId, plan, policy, kind, facts, c, windowEnd)));
+            var noticePolicy = NoticePolicy.For(plan, policy, schedule);
+            var deliveries = await Workflow.WhenAllAsync(channels.Select(c => WindowNotices.SendAsync(WindowId, plan, noticePolicy, kind, facts, c, windowEnd)));
             ledger.Notices.Add(new NoticeRecord { Kind = kind, At = facts.At.Value, Deliveries = deliveries });
             return deliveries;
         }

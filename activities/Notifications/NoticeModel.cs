@@ -11,7 +11,7 @@ public sealed record NoticeModel
 {
     public required string Kind { get; init; }
 
-    public required OrganizationView Org { get; init; }
+    public required OrganizationInfo Org { get; init; }
 
     public required PlanView Plan { get; init; }
 
@@ -43,15 +43,27 @@ public sealed record NoticeModel
 
     public required FactsView Facts { get; init; }
 
-    /// <summary>Builds the view of a plan for one notice. <paramref name="schedule"/> supplies approval details; null derives it from the window start.</summary>
+    /// <summary>
+    /// The view of a plan before it runs (previews, samples): <paramref name="schedule"/> supplies the approval
+    /// details; null derives it as if scheduled at the notice time.
+    /// </summary>
     public static NoticeModel Create(MaintenancePlan plan, MaintenancePolicy policy, NoticeKind kind, NoticeFacts? facts = null, WindowSchedule? schedule = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(policy);
+        schedule ??= ScheduleRules.Derive(plan, policy, facts?.At ?? plan.Window.Start - policy.Types.For(plan.Type).Notice);
+        return Create(plan, NoticePolicy.For(plan, policy, schedule), kind, facts);
+    }
+
+    /// <summary>The view of a plan for one notice of a running window, from what the workflow sent.</summary>
+    public static NoticeModel Create(MaintenancePlan plan, NoticePolicy policy, NoticeKind kind, NoticeFacts? facts = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(policy);
         facts ??= new NoticeFacts();
-        schedule ??= ScheduleRules.Derive(plan, policy, facts.At ?? plan.Window.Start - policy.Types.For(plan.Type).Notice);
+        var schedule = policy.Schedule;
         var zone = plan.Window.TimeZone;
-        var level = plan.Incident is null ? null : policy.IncidentLevels.FirstOrDefault(l => string.Equals(l.Level, plan.Incident.Level, StringComparison.OrdinalIgnoreCase));
+        var level = policy.IncidentLevel;
         var verification = facts.Verification
             .Select(v => new VerificationView { Name = v.Name, Passed = v.Passed, Detail = v.Detail, Mark = v.Passed ? "✅" : "❌", Status = v.Passed ? "Verified" : "FAILED" })
             .ToList();
@@ -61,11 +73,9 @@ public sealed record NoticeModel
         return new NoticeModel
         {
             Kind = kind.ToName(),
-            Org = new OrganizationView
+            // The organisation as the policy gives it, with the links a plan may override.
+            Org = policy.Organization with
             {
-                Name = policy.Organization.Name,
-                Sender = policy.Organization.Sender,
-                SenderTitle = policy.Organization.SenderTitle,
                 StatusPageUrl = plan.Notify.StatusPageUrl ?? policy.Organization.StatusPageUrl,
                 SupportEmail = plan.Contacts.SupportEmail ?? policy.Organization.SupportEmail,
                 AuditTrailUrl = plan.Notify.AuditTrailUrl ?? policy.Organization.AuditTrailUrl,
@@ -165,7 +175,7 @@ public sealed record NoticeModel
                 DeadlineLocal = WindowView.Local(facts.ApprovalDeadline ?? schedule.ApprovalDeadline, zone),
                 ApprovedBy = facts.ApprovedBy,
                 Missing = facts.ApprovalsMissing ?? schedule.RequiredApprovals,
-                EscalateTo = policy.Approvals.EscalateTo,
+                EscalateTo = policy.EscalateTo,
             },
             Facts = new FactsView
             {
@@ -226,21 +236,6 @@ public sealed record NoticeModel
 
         return string.Join(" ", parts);
     }
-}
-
-public sealed record OrganizationView
-{
-    public required string Name { get; init; }
-
-    public required string Sender { get; init; }
-
-    public string? SenderTitle { get; init; }
-
-    public string? StatusPageUrl { get; init; }
-
-    public string? SupportEmail { get; init; }
-
-    public string? AuditTrailUrl { get; init; }
 }
 
 public sealed record PlanView

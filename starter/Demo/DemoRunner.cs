@@ -48,7 +48,7 @@ public sealed class DemoRunner(TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(options);
         var wall = Stopwatch.StartNew();
-        Say("MaintenanceWorkflows demo: two maintenance windows on the embedded Temporal-compatible server.");
+        Say("MaintenanceWorkflows demo: three maintenance windows (two Lambda promotions and a fleet rollout) on the embedded Temporal-compatible server.");
         Say(string.Empty);
 
         await using var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true, UiPort = options.UiPort }, ct: ct);
@@ -84,6 +84,8 @@ public sealed class DemoRunner(TextWriter output)
             await ActAsApproversAsync(handle, plan, world, policy);
             handles.Add(handle);
         }
+        var rollout = new RolloutDemo(Say);
+        handles.Add(await rollout.ScheduleAsync(env.Client, taskQueue, options.ExamplesDirectory, world, policy, started, second.Window.End));
         Say(string.Empty);
         Say("history     (followed live from the server; checks that pass are not listed)");
 
@@ -97,6 +99,8 @@ public sealed class DemoRunner(TextWriter output)
             reports.Add(await handle.GetResultAsync());
         }
         await Task.WhenAll(following);
+        Say(string.Empty);
+        await rollout.DescribeAsync(env.Client, handles[^1].Id, world);
 
         Directory.CreateDirectory(options.OutputDirectory);
         var files = new List<string>();

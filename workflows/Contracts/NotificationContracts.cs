@@ -4,14 +4,15 @@ using MaintenanceWorkflows.Workflows.Plans;
 namespace MaintenanceWorkflows.Workflows.Contracts;
 
 /// <summary>
-/// Render one notice from the plan's templates and send it on the named channels. The plan and policy
-/// travel with it because the templates show their fields; channel names are resolved by the worker
-/// (addresses, webhooks, status page), so nothing secret is in here.
+/// Render one notice from the plan's templates and send it on the named channels. The plan travels with it
+/// because the templates show its fields; of the policy only what a notice renders or is delivered by, with
+/// the window's schedule. Channel names are resolved by the worker (addresses, webhooks, status page), so
+/// nothing secret is in here.
 /// </summary>
 /// <param name="WindowId">Workflow id of the window (status-page marker, message ids).</param>
 /// <param name="Kind">Which notice.</param>
 /// <param name="Plan">The window's plan.</param>
-/// <param name="Policy">The policy snapshot the window runs under.</param>
+/// <param name="Policy">The part of the worker's policy the notice uses, and the window's schedule.</param>
 /// <param name="Facts">What only the running window knows (times, verification, reasons).</param>
 /// <param name="Channels">Channel names from the policy; each is delivered independently.</param>
 /// <param name="WindowEnd">Current end of the window (after extensions).</param>
@@ -19,7 +20,7 @@ public sealed record SendNotificationInput(
     string WindowId,
     NoticeKind Kind,
     MaintenancePlan Plan,
-    MaintenancePolicy Policy,
+    NoticePolicy Policy,
     NoticeFacts Facts,
     IReadOnlyList<string> Channels,
     DateTimeOffset WindowEnd);

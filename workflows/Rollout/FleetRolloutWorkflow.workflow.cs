@@ -43,7 +43,10 @@ public partial class FleetRolloutWorkflow
 
     private RolloutStrategy Strategy => input.Step.Strategy;
 
-    private static bool Aborted => Workflow.CancellationToken.IsCancellationRequested;
+    // Set by the window's Abort signal; a Temporal cancellation of the rollout itself counts as an abort too.
+    private bool abortRequested;
+
+    private bool Aborted => abortRequested || Workflow.CancellationToken.IsCancellationRequested;
 
     private static DateTimeOffset Now => new(Workflow.UtcNow, TimeSpan.Zero);
 
@@ -69,6 +72,21 @@ public partial class FleetRolloutWorkflow
         await ReportAsync(force: true);
         await Workflow.WaitConditionAsync(() => Workflow.AllHandlersFinished, CancellationToken.None);
         return result;
+    }
+
+    /// <summary>The window was aborted: start no new host, let running ones finish their step. Only the window's token counts.</summary>
+    [WorkflowSignal(RolloutHandlers.Abort)]
+    public Task AbortAsync(RolloutAbortSignal signal)
+    {
+        if (signal?.Token is { } token && input.ProgressToken is not null && string.Equals(token, input.ProgressToken, StringComparison.Ordinal))
+        {
+            abortRequested = true;
+        }
+        else
+        {
+            Refuse(null, "Abort is accepted only from this rollout's window (abort the window instead)");
+        }
+        return Task.CompletedTask;
     }
 
     [WorkflowQuery(RolloutHandlers.Status)]

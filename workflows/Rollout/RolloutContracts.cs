@@ -276,11 +276,18 @@ public sealed record RolloutProgressSignal
     public string? Line { get; init; }
 }
 
+/// <summary>The window's abort, passed to its rollout; only the window knows the token.</summary>
+public sealed record RolloutAbortSignal
+{
+    public string? Token { get; init; }
+}
+
 /// <summary>Names of the rollout workflows' signals and queries.</summary>
 public static class RolloutHandlers
 {
     public const string Continue = "Continue";
     public const string Halt = "Halt";
+    public const string Abort = "Abort";
     public const string Status = "Status";
 
     /// <summary>Sent by a rollout to its window.</summary>

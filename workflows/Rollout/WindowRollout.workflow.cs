@@ -55,17 +55,28 @@ public partial class MaintenanceWindowWorkflow
         };
     }
 
+    /// <summary>
+    /// Runs the rollout child to its end. An abort of the window is passed on as the rollout's own Abort signal
+    /// (carrying the window's token): the rollout stops starting hosts, lets running ones finish their step and
+    /// reports what changed, which a Temporal cancellation of the child would not let it do as cleanly.
+    /// </summary>
     private static async Task<FleetRolloutResult> RunRolloutChildAsync(string id, FleetRolloutInput input, CancellationToken ct)
     {
         try
         {
-            return await Workflow.ExecuteChildWorkflowAsync(
+            var handle = await Workflow.StartChildWorkflowAsync(
                 (FleetRolloutWorkflow wf) => wf.RunAsync(input),
-                new ChildWorkflowOptions { Id = id, CancellationToken = ct, StaticSummary = $"{input.Mode} rollout '{input.Step.Id}'" });
-        }
-        catch (ChildWorkflowFailureException e) when (e.InnerException is CanceledFailureException)
-        {
-            throw new OperationCanceledException($"rollout '{input.Step.Id}' was cancelled", e);
+                new ChildWorkflowOptions { Id = id, CancellationToken = CancellationToken.None, StaticSummary = $"{input.Mode} rollout '{input.Step.Id}'" });
+            var result = handle.GetResultAsync();
+            using var finished = new CancellationTokenSource();
+            var aborted = Workflow.WaitConditionAsync(() => ct.IsCancellationRequested, finished.Token);
+            if (await Workflow.WhenAnyAsync(result, aborted) != result)
+            {
+                await handle.SignalAsync(wf => wf.AbortAsync(new RolloutAbortSignal { Token = input.ProgressToken }), new ChildWorkflowSignalOptions { CancellationToken = CancellationToken.None });
+            }
+            var outcome = await result;
+            finished.Cancel();
+            return outcome;
         }
         catch (ChildWorkflowFailureException e)
         {

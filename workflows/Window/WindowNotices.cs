@@ -27,7 +27,7 @@ internal static class WindowNotices
     public static async Task<ChannelDelivery> SendAsync(
         string windowId,
         MaintenancePlan plan,
-        MaintenancePolicy policy,
+        NoticePolicy policy,
         NoticeKind kind,
         NoticeFacts facts,
         string channel,

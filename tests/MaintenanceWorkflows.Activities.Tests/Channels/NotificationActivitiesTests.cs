@@ -153,13 +153,34 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
 
         // The broken Slack hook fails the activity (for Temporal to retry) after Discord got the notice; neither URL is logged.
         var error = await Assert.ThrowsAsync<ApplicationFailureException>(() => logged.RunAsync<NotificationActivities, SendNotificationResult>(a => a.SendNotificationAsync(
-            new(WindowId, NoticeKind.PreMaintenance, plan, policy, new NoticeFacts(), ["discord-community", "slack-team-ops"], plan.Window.End))));
+            new(WindowId, NoticeKind.PreMaintenance, plan, Notice, new NoticeFacts(), ["discord-community", "slack-team-ops"], plan.Window.End))));
 
         Assert.True(webhooks.Received.ContainsKey("discord"));
         Assert.DoesNotContain("/broken/", error.Message, StringComparison.Ordinal);
         Assert.NotEmpty(logs.Lines);
         Assert.DoesNotContain(logs.Lines, l => l.Contains("/hooks/", StringComparison.Ordinal) || l.Contains("/broken/", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task SendNotificationInput_CarriesOnlyWhatANoticeUses_NotTheWholePolicy()
+    {
+        var input = new SendNotificationInput(WindowId, NoticeKind.PreMaintenance, plan, Notice, new NoticeFacts(), ["email-customers"], plan.Window.End);
+
+        var json = (await DataConverter.Default.ToPayloadAsync(input)).Data.ToStringUtf8();
+        var whole = (await DataConverter.Default.ToPayloadAsync(policy)).Data.ToStringUtf8();
+
+        // Approvers, freezes, blackout jobs, cadence and type rules are the policy's business, not a notice's.
+        foreach (var key in new[] { "\"Freezes\":", "\"Blackouts\":", "\"Cadence\":", "\"Types\":", "\"Approvals\":" })
+        {
+            Assert.Contains(key, whole, StringComparison.Ordinal);
+            Assert.DoesNotContain(key, json, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(policy.Organization.Name, json, StringComparison.Ordinal);
+    }
+
+    /// <summary>What the workflow sends: the policy's notice part with the window's schedule (here: scheduled at the notice time).</summary>
+    private NoticePolicy Notice => NoticePolicy.For(plan, policy, ScheduleRules.Derive(plan, policy, plan.Window.Start - policy.Types.For(plan.Type).Notice));
 
     private ActivityHost NewHost(string statusPageKey, Action<IServiceCollection>? configure = null) => new(new Dictionary<string, string?>
     {
@@ -181,5 +202,5 @@ public sealed class NotificationActivitiesTests : IAsyncLifetime
 
     private Task<SendNotificationResult> Send(NoticeKind kind, IReadOnlyList<string> channels) =>
         host.RunAsync<NotificationActivities, SendNotificationResult>(a => a.SendNotificationAsync(
-            new(WindowId, kind, plan, policy, new NoticeFacts(), channels, plan.Window.End)));
+            new(WindowId, kind, plan, Notice, new NoticeFacts(), channels, plan.Window.End)));
 }

@@ -2,6 +2,7 @@ using MaintenanceWorkflows.Activities.Redaction;
 using MaintenanceWorkflows.Activities.Tests.Support;
 using MaintenanceWorkflows.Workflows.Contracts;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Temporalio.Converters;
 using Temporalio.Exceptions;
 
@@ -35,6 +36,43 @@ public sealed class SecretRedactorTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public void RedactingLoggerFactory_SecretInMessageValueAndException_IsLoggedRedacted()
+    {
+        var lines = new CapturingLoggerProvider();
+        using var inner = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(lines));
+        var logger = new RedactingLoggerFactory(inner, host.Get<SecretRedactor>()).CreateLogger("Temporalio.Activity");
+        var failure = new HttpRequestException(
+            "POST https://hooks.slack.com/services/T000/B000/chat-hook-secret-2a3b failed",
+            new InvalidOperationException("key statuspage-key-9d0e1f refused"));
+
+        logger.LogWarning(failure, "Notice on {Channel} failed: {Detail}", "ops", "answered with Bearer beak-bearer-0a1b2c");
+
+        var line = Assert.Single(lines.Lines);
+        Assert.Contains("Notice on ops failed: answered with [redacted]", line, StringComparison.Ordinal);
+        Assert.Contains("HttpRequestException", line, StringComparison.Ordinal);
+        Assert.Contains("InvalidOperationException: key [redacted] refused", line, StringComparison.Ordinal);
+        foreach (var secret in new[] { "chat-hook-secret-2a3b", "statuspage-key-9d0e1f", "beak-bearer-0a1b2c" })
+        {
+            Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void RedactingLoggerFactory_StructuredValues_ReachProvidersRedacted()
+    {
+        var states = new List<IReadOnlyList<KeyValuePair<string, object?>>>();
+        using var inner = LoggerFactory.Create(b => b.AddProvider(new StateCapture(states)));
+        var logger = new RedactingLoggerFactory(inner, host.Get<SecretRedactor>()).CreateLogger("Temporalio.Worker");
+
+        logger.LogInformation("Resolved {Url} in {Attempt} attempts", "https://dash.example.com/freeze?token=dash-token-6a7b8c", 2);
+
+        var values = Assert.Single(states).ToDictionary(p => p.Key, p => p.Value);
+        Assert.DoesNotContain("dash-token-6a7b8c", (string)values["Url"]!, StringComparison.Ordinal);
+        Assert.Equal(2, values["Attempt"]);
+        Assert.Equal("Resolved {Url} in {Attempt} attempts", values["{OriginalFormat}"]);
+    }
 
     [Theory]
     [InlineData("curl -H 'Authorization: Bearer beak-bearer-0a1b2c' ...", "beak-bearer-0a1b2c")]
@@ -93,5 +131,22 @@ public sealed class SecretRedactorTests : IAsyncLifetime
     private sealed class Signing(string key) : ISecretValues
     {
         public IEnumerable<string?> Values => [key];
+    }
+
+    private sealed class StateCapture(List<IReadOnlyList<KeyValuePair<string, object?>>> states) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            states.Add(((IEnumerable<KeyValuePair<string, object?>>)state!).ToList());
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -34,7 +34,12 @@ public sealed class DemoTests : IDisposable
         var reports = Directory.GetFiles(output, "*.report.json").Order(StringComparer.Ordinal)
             .Select(f => JsonSerializer.Deserialize<MaintenanceReport>(File.ReadAllText(f))!)
             .ToList();
-        Assert.Equal([WindowPhase.Completed, WindowPhase.RolledBack], reports.Select(r => r.Outcome));
+        // In file-name order: the agent rollout, the v40 promotion, the v41 promotion.
+        Assert.Equal([WindowPhase.Completed, WindowPhase.Completed, WindowPhase.RolledBack], reports.Select(r => r.Outcome));
+        // The rollout: node-09 fails in the last wave, the budget of one host lets it finish.
+        Assert.Contains("rollout     canary    1 host(s)  1 done, 0 failed", text, StringComparison.Ordinal);
+        Assert.Contains("failed node-09: check failed", text, StringComparison.Ordinal);
+        Assert.Contains("Completed: rollout 'update-agents' all 12 host(s) patched in 3 wave(s), 1 failed within the budget of 1", text, StringComparison.Ordinal);
         // The first window's 24-hour notice really passed on the server's clock.
         Assert.True(reports[0].ExecutionStartedAt - reports[0].ScheduledAt >= TimeSpan.FromHours(24));
     }
