@@ -11,7 +11,7 @@ public sealed record NoticeModel
 {
     public required string Kind { get; init; }
 
-    public required OrganizationView Org { get; init; }
+    public required OrganizationInfo Org { get; init; }
 
     public required PlanView Plan { get; init; }
 
@@ -73,11 +73,9 @@ public sealed record NoticeModel
         return new NoticeModel
         {
             Kind = kind.ToName(),
-            Org = new OrganizationView
+            // The organisation as the policy gives it, with the links a plan may override.
+            Org = policy.Organization with
             {
-                Name = policy.Organization.Name,
-                Sender = policy.Organization.Sender,
-                SenderTitle = policy.Organization.SenderTitle,
                 StatusPageUrl = plan.Notify.StatusPageUrl ?? policy.Organization.StatusPageUrl,
                 SupportEmail = plan.Contacts.SupportEmail ?? policy.Organization.SupportEmail,
                 AuditTrailUrl = plan.Notify.AuditTrailUrl ?? policy.Organization.AuditTrailUrl,
@@ -238,21 +236,6 @@ public sealed record NoticeModel
 
         return string.Join(" ", parts);
     }
-}
-
-public sealed record OrganizationView
-{
-    public required string Name { get; init; }
-
-    public required string Sender { get; init; }
-
-    public string? SenderTitle { get; init; }
-
-    public string? StatusPageUrl { get; init; }
-
-    public string? SupportEmail { get; init; }
-
-    public string? AuditTrailUrl { get; init; }
 }
 
 public sealed record PlanView
