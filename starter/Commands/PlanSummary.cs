@@ -24,8 +24,27 @@ public static class PlanSummary
 
         var withRollback = plan.Steps.Count(s => s.HasCompensation);
         output.WriteLine($"  steps:     {plan.Steps.Count} ({withRollback} with rollback): {string.Join(", ", plan.Steps.Select(s => s.Id))}");
+        foreach (var rollout in plan.Steps.OfType<RolloutStep>())
+        {
+            output.WriteLine($"  rollout:   {RolloutLine(rollout)}");
+        }
         output.WriteLine($"  checks:    {plan.Checks.Count(c => c.RunsPre)} pre, {plan.Checks.Count(c => c.RunsVerify)} verify; soak {YamlValues.FormatDuration(schedule.Verification.Soak)} every {YamlValues.FormatDuration(schedule.Verification.Interval)}");
         output.WriteLine($"  checklist: {plan.Checklist.Count} items ({plan.Checklist.Count(i => !i.IsAutomated)} manual, {plan.Checklist.Count(i => i.Blocking)} blocking)");
+    }
+
+    /// <summary>The rollout's waves as they will run (inline hosts), or what the worker will resolve (a named fleet).</summary>
+    private static string RolloutLine(RolloutStep rollout)
+    {
+        var strategy = rollout.Strategy;
+        var rules = $"budget {strategy.MaxFailedHosts} failed, onFailure {YamlValues.EnumName(strategy.OnFailure)}" +
+            (strategy.Pause is { } pause ? $", {(pause.Approval ? "continue gate" : $"pause {YamlValues.FormatDuration(pause.Duration!.Value)}")} after {(pause.After == PauseAfter.Canary ? "the canary" : "each batch")}" : string.Empty);
+        if (rollout.Fleet is { } fleet)
+        {
+            return $"{rollout.Id}: fleet '{fleet}' (resolved by the worker); {rules}";
+        }
+        var hosts = RolloutRules.ExpandHosts(rollout.Hosts, new List<string>());
+        var waves = RolloutRules.PlanWaves(hosts.Count, strategy);
+        return $"{rollout.Id}: {hosts.Count} host(s) in {waves.Count} wave(s) ({string.Join(", ", waves.Select(w => $"{w.Name} {w.Count}"))}); {rules}";
     }
 
     private static string Join(IReadOnlyList<string> items) => items.Count == 0 ? "(none)" : string.Join(", ", items);

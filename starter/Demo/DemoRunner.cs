@@ -84,8 +84,12 @@ public sealed class DemoRunner(TextWriter output)
             await ActAsApproversAsync(handle, plan, world, policy);
             handles.Add(handle);
         }
-        var rollout = new RolloutDemo(Say);
-        handles.Add(await rollout.ScheduleAsync(env.Client, taskQueue, options.ExamplesDirectory, world, policy, started, second.Window.End));
+        // The rollout runs in the plain demo; with --ui the browser window comes third instead, as before.
+        var rollout = options.UiPort is null ? new RolloutDemo(Say) : null;
+        if (rollout is not null)
+        {
+            handles.Add(await rollout.ScheduleAsync(env.Client, taskQueue, options.ExamplesDirectory, world, policy, started, second.Window.End));
+        }
         Say(string.Empty);
         Say("history     (followed live from the server; checks that pass are not listed)");
 
@@ -99,8 +103,11 @@ public sealed class DemoRunner(TextWriter output)
             reports.Add(await handle.GetResultAsync());
         }
         await Task.WhenAll(following);
-        Say(string.Empty);
-        await rollout.DescribeAsync(env.Client, handles[^1].Id, world);
+        if (rollout is not null)
+        {
+            Say(string.Empty);
+            await rollout.DescribeAsync(env.Client, handles[^1].Id, world);
+        }
 
         Directory.CreateDirectory(options.OutputDirectory);
         var files = new List<string>();
