@@ -29,7 +29,11 @@ public sealed class WorkerLoggingTests
         services.AddMaintenanceWorker(configuration);
         using var provider = services.BuildServiceProvider();
 
-        var options = provider.GetRequiredService<IOptionsMonitor<TemporalWorkerServiceOptions>>().Get(TemporalSettings.DefaultTaskQueue);
+        // The worker's options are named after its task queue and deployment; read the name off its registration.
+        var name = provider.GetServices<IConfigureOptions<TemporalWorkerServiceOptions>>()
+            .Select(c => c.GetType().GetProperty("Name")?.GetValue(c) as string)
+            .First(n => !string.IsNullOrEmpty(n));
+        var options = provider.GetRequiredService<IOptionsMonitor<TemporalWorkerServiceOptions>>().Get(name);
         Assert.IsType<RedactingLoggerFactory>(options.LoggerFactory);
         Assert.IsType<RedactingLoggerFactory>(options.ClientOptions!.LoggerFactory);
 
