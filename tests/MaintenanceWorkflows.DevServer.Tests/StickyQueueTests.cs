@@ -35,6 +35,7 @@ public sealed class StickyQueueTests
         Assert.Equal(1, first.History.Events[0].EventId);
         await CompleteAsync(first, Sticky(queue, sticky, TimeSpan.FromSeconds(30)));
 
+        await MarkStickyWorkerAliveAsync(sticky, queue);
         var stickyPoll = PollAsync(sticky, queue);
         await handle.SignalAsync("s", ["one"]);
         var second = await stickyPoll;
@@ -65,7 +66,7 @@ public sealed class StickyQueueTests
         var handle = await Client.StartWorkflowAsync("Hand", [], new(Unique.Id("sticky-timeout"), queue));
         await CompleteAsync(await PollAsync(queue), Sticky(queue, sticky, TimeSpan.FromSeconds(1)));
         // The sticky worker polls once (nothing there yet), so its queue counts as alive...
-        Assert.True((await PollAsync(sticky, queue, TimeSpan.FromSeconds(2))).TaskToken.IsEmpty);
+        await MarkStickyWorkerAliveAsync(sticky, queue);
         // ...then stops taking tasks: the signal's task waits on the sticky queue until its timeout.
         await handle.SignalAsync("s", ["one"]);
         var moved = await PollAsync(queue);
@@ -89,16 +90,16 @@ public sealed class StickyQueueTests
     }
 
     [Fact]
-    public async Task ShutdownWorker_UnloadsStickyQueue_ParkedPollEndsAndNextTaskGoesToNormalQueue()
+    public async Task ShutdownWorker_UnloadsStickyQueue_NextTaskGoesToNormalQueueAtOnce()
     {
         var (queue, sticky) = (Unique.Queue("sticky-shutdown"), Unique.Queue("sticky-worker"));
         var handle = await Client.StartWorkflowAsync("Hand", [], new(Unique.Id("sticky-shutdown"), queue));
         await CompleteAsync(await PollAsync(queue), Sticky(queue, sticky, TimeSpan.FromMinutes(5)));
-        var parked = PollAsync(sticky, queue);
+        await MarkStickyWorkerAliveAsync(sticky, queue);
         await Client.WorkflowService.ShutdownWorkerAsync(new() { Namespace = Ns, StickyTaskQueue = sticky, Identity = "hand-worker" });
-        Assert.True((await parked).TaskToken.IsEmpty);
 
-        // Not after the 5 min sticky timeout: the task skips the unloaded sticky queue at once.
+        // Without the shutdown the task would wait on the live-looking sticky queue for its 5 min timeout;
+        // unloaded, it skips the sticky queue at once.
         await handle.SignalAsync("s", ["one"]);
         var task = await PollAsync(queue);
         Assert.Equal(1, task.History.Events[0].EventId);
@@ -113,6 +114,7 @@ public sealed class StickyQueueTests
         var (queue, sticky) = (Unique.Queue("sticky-fail"), Unique.Queue("sticky-worker"));
         var handle = await Client.StartWorkflowAsync("Hand", [], new(Unique.Id("sticky-fail"), queue));
         await CompleteAsync(await PollAsync(queue), Sticky(queue, sticky, TimeSpan.FromMinutes(5)));
+        await MarkStickyWorkerAliveAsync(sticky, queue);
         var stickyPoll = PollAsync(sticky, queue);
         await handle.SignalAsync("s", ["one"]);
         var onSticky = await stickyPoll;
@@ -199,6 +201,14 @@ public sealed class StickyQueueTests
         var history = await handle.FetchHistoryAsync();
         Assert.Equal("second", history.Events.Last(e => e.EventType == EventType.WorkflowTaskStarted).WorkflowTaskStartedEventAttributes.Identity);
     }
+
+    /// <summary>
+    /// One short, empty sticky poll: like Temporal's matching service, the devserver sends a run's task to
+    /// its sticky queue only if a worker polled there lately. Without it a test's long poll could reach the
+    /// server after the signal, and the task would rightly go to the normal queue instead.
+    /// </summary>
+    private async Task MarkStickyWorkerAliveAsync(string sticky, string queue) =>
+        Assert.True((await PollAsync(sticky, queue, TimeSpan.FromSeconds(2))).TaskToken.IsEmpty);
 
     private static StickyExecutionAttributes Sticky(string queue, string sticky, TimeSpan timeout) => new()
     {
