@@ -18,6 +18,24 @@ internal sealed record AliasMarker(string Version, IReadOnlyDictionary<string, d
         return $"{marker} previous={Version} to={Target} weights={weights} desc={Uri.EscapeDataString(Description)}";
     }
 
+    /// <summary>
+    /// The description a promotion keeps: an earlier window's marker is unwrapped to the description that window
+    /// kept, so markers never nest (each promotion would otherwise grow the description past Lambda's limit).
+    /// </summary>
+    public static string Kept(string? description)
+    {
+        description ??= string.Empty;
+        if (!description.StartsWith("maint:", StringComparison.Ordinal))
+        {
+            return description;
+        }
+
+        var at = description.IndexOf(" desc=", StringComparison.Ordinal);
+        return at < 0 || description.IndexOf(" previous=", StringComparison.Ordinal) < 0
+            ? description
+            : Uri.UnescapeDataString(description[(at + " desc=".Length)..]);
+    }
+
     /// <summary>The recorded state when <paramref name="description"/> carries exactly this marker; otherwise null.</summary>
     public static AliasMarker? Parse(string? description, string marker)
     {

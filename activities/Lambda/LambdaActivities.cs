@@ -121,11 +121,11 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
         // description records everything this run changes, so the restore can put back exactly what was there.
         var description = input.RunId is null
             ? $"{marker} previous={current}"
-            : new AliasMarker(current, weights, alias.Description ?? string.Empty, target).Write(runMarker);
+            : new AliasMarker(current, weights, AliasMarker.Kept(alias.Description), target).Write(runMarker);
         if (description.Length > AliasMarker.MaxDescriptionLength)
         {
             throw new ApplicationFailureException(
-                $"Not promoting {input.Function}:{input.Alias}: its description ({(alias.Description ?? string.Empty).Length} characters) and routing leave no room for the restore marker "
+                $"Not promoting {input.Function}:{input.Alias}: its description ({AliasMarker.Kept(alias.Description).Length} characters) and routing leave no room for the restore marker "
                 + $"within Lambda's {AliasMarker.MaxDescriptionLength}-character limit ({description.Length} needed). Shorten the alias description, then run the window again.",
                 ActivityErrorTypes.InvalidInput,
                 nonRetryable: true);

@@ -227,6 +227,26 @@ public sealed class LambdaActivitiesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PromoteAlias_AfterEarlierWindowsLeftTheirMarkers_MarkersDoNotNestAndRestoreKeepsTheOriginal()
+    {
+        var prod = beak.Aliases["prod"];
+        prod.Description = "owned by team-beak";
+
+        // Completed windows leave their marker on the alias; each later window must still fit Lambda's limit.
+        await Promote(new("maint-window-one-with-a-long-id", "promote", "beak-api", "prod", "40", RunId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"));
+        await Promote(new("maint-window-two-with-a-long-id", "promote", "beak-api", "prod", "39", RunId: "1f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"));
+        await Promote(new("maint-window-three-with-a-long-id", "promote", "beak-api", "prod", "40", RunId: "2f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"));
+
+        Assert.True(prod.Description.Length <= 256, prod.Description);
+        Assert.EndsWith("desc=owned%20by%20team-beak", prod.Description, StringComparison.Ordinal);
+        var restored = await host.RunAsync<LambdaActivities, RestoreLambdaAliasResult>(a => a.RestoreAliasAsync(
+            new("maint-window-three-with-a-long-id", "promote", "beak-api", "prod", null, null, RunId: "2f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")));
+        Assert.True(restored.Changed);
+        Assert.Equal("39", prod.FunctionVersion);
+        Assert.Equal("owned by team-beak", prod.Description);
+    }
+
+    [Fact]
     public async Task PromoteAlias_DescriptionLeavesNoRoomForTheMarker_RefusedBeforeAnythingChanges()
     {
         beak.Aliases["prod"].Description = new string('d', 240);
