@@ -57,26 +57,8 @@ public static class RolloutBench
         var policy = PlanYaml.LoadPolicyFile(Path.Combine(examples, "policy.yaml"));
         var template = DemoRunner.Reschedule(PlanYaml.LoadPlanFile(Path.Combine(examples, "agent-update-waves.yaml"), now), policy, now, null);
         var width = hosts.ToString(CultureInfo.InvariantCulture).Length;
-        var rollout = new RolloutStep
-        {
-            Id = "patch-fleet",
-            Title = $"Patch {hosts} hosts",
-            Hosts = [$"h-{{{new string('0', width - 1)}1..{hosts}}}"],
-            Steps =
-            [
-                new HttpRequestStep
-                {
-                    Id = "patch",
-                    Title = "Patch {host}",
-                    Method = "POST",
-                    Target = LocalFleet.Target,
-                    Path = "/hosts/{host}/patch",
-                    Rollback = new HttpRequestStep { Id = "unpatch", Title = "Unpatch {host}", Method = "POST", Target = LocalFleet.Target, Path = "/hosts/{host}/unpatch" },
-                },
-            ],
-            Checks = [new HttpStatusCheck { Id = "healthy", Title = "{host} healthy", Target = LocalFleet.Target, Path = "/hosts/{host}/health" }],
-            Strategy = new RolloutStrategy { Waves = [new HostCount { Percent = 10 }, new HostCount { Percent = 25 }, new HostCount { Percent = 100 }], MaxFailedHosts = new HostCount { Percent = 2 } },
-        };
+        var waves = new RolloutStrategy { Waves = [new HostCount { Percent = 10 }, new HostCount { Percent = 25 }, new HostCount { Percent = 100 }], MaxFailedHosts = new HostCount { Percent = 2 } };
+        var rollout = LocalFleet.HttpRollout($"h-{{{new string('0', width - 1)}1..{hosts}}}", waves) with { Title = $"Patch {hosts} hosts" };
         var plan = template with { Id = $"rollout-bench-{hosts}", Steps = [rollout], Checks = [] };
 
         GC.Collect();

@@ -21,6 +21,28 @@ public sealed class LocalFleet : IAsyncDisposable
     public const string BaseVersion = "2.8.0";
     public const string PatchedVersion = "2.8.1";
 
+    /// <summary>A rollout that patches each host over this fleet's HTTP API and checks its health endpoint.</summary>
+    public static RolloutStep HttpRollout(string hosts, RolloutStrategy strategy) => new()
+    {
+        Id = "patch-fleet",
+        Title = "Patch the fleet over HTTP",
+        Hosts = [hosts],
+        Steps =
+        [
+            new HttpRequestStep
+            {
+                Id = "patch",
+                Title = "Patch {host}",
+                Method = "POST",
+                Target = Target,
+                Path = "/hosts/{host}/patch",
+                Rollback = new HttpRequestStep { Id = "unpatch", Title = "Unpatch {host}", Method = "POST", Target = Target, Path = "/hosts/{host}/unpatch" },
+            },
+        ],
+        Checks = [new HttpStatusCheck { Id = "healthy", Title = "{host} healthy", Target = Target, Path = "/hosts/{host}/health" }],
+        Strategy = strategy,
+    };
+
     private readonly ConcurrentDictionary<string, bool> failAfterPatch = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, int> unpatches = new(StringComparer.OrdinalIgnoreCase);
     private LoopbackServer? server;

@@ -18,7 +18,7 @@ public sealed class RolloutScaleTests
     public async Task Rollout_1000Hosts_UnderTimeSkipping_KeepsEveryHistoryBounded()
     {
         await using var harness = await WindowHarness.StartAsync();
-        var rollout = HttpRollout("h-{0001..1000}", new RolloutStrategy
+        var rollout = LocalFleet.HttpRollout("h-{0001..1000}", new RolloutStrategy
         {
             Canary = new HostCount { Count = 1 },
             Waves = [new HostCount { Percent = 10 }, new HostCount { Percent = 50 }, new HostCount { Percent = 100 }],
@@ -55,7 +55,7 @@ public sealed class RolloutScaleTests
         {
             WindowId = $"standalone-{Guid.NewGuid():N}",
             CodeRunId = "none",
-            Step = HttpRollout("c-{01..08}", new RolloutStrategy { BatchSize = new HostCount { Count = 2 }, MaxFailedHosts = new HostCount { Count = 1 } }),
+            Step = LocalFleet.HttpRollout("c-{01..08}", new RolloutStrategy { BatchSize = new HostCount { Count = 2 }, MaxFailedHosts = new HostCount { Count = 1 } }),
             WindowDuration = TimeSpan.FromHours(2),
             GateExpires = DateTimeOffset.UtcNow.AddHours(2),
             ContinueAsNewAfterEvents = 1,
@@ -74,25 +74,4 @@ public sealed class RolloutScaleTests
         var first = await harness.Client.GetWorkflowHandle(handle.Id, runId: handle.FirstExecutionRunId ?? handle.ResultRunId).FetchHistoryAsync();
         Assert.Equal(EventType.WorkflowExecutionContinuedAsNew, first.Events.Last().EventType);
     }
-
-    private static RolloutStep HttpRollout(string hosts, RolloutStrategy strategy) => new()
-    {
-        Id = "patch-fleet",
-        Title = "Patch the fleet over HTTP",
-        Hosts = [hosts],
-        Steps =
-        [
-            new HttpRequestStep
-            {
-                Id = "patch",
-                Title = "Patch {host}",
-                Method = "POST",
-                Target = LocalFleet.Target,
-                Path = "/hosts/{host}/patch",
-                Rollback = new HttpRequestStep { Id = "unpatch", Title = "Unpatch {host}", Method = "POST", Target = LocalFleet.Target, Path = "/hosts/{host}/unpatch" },
-            },
-        ],
-        Checks = [new HttpStatusCheck { Id = "healthy", Title = "{host} healthy", Target = LocalFleet.Target, Path = "/hosts/{host}/health" }],
-        Strategy = strategy,
-    };
 }
