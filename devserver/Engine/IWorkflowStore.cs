@@ -22,6 +22,18 @@ public interface IWorkflowStore
 
     /// <summary>Makes everything reported since the last flush durable.</summary>
     void Flush();
+
+    /// <summary>
+    /// Gets a value indicating whether the store can give a run's events back (<see cref="ReadHistory"/>), so the
+    /// engine may drop written histories from memory.
+    /// </summary>
+    bool KeepsHistories { get; }
+
+    /// <summary>Whether everything <paramref name="run"/> holds is written (nothing waits for the next flush).</summary>
+    bool IsWritten(WorkflowRun run);
+
+    /// <summary>Every event of a run, in order, as written.</summary>
+    IReadOnlyList<HistoryEvent> ReadHistory(string runId);
 }
 
 /// <summary>Everything a store holds, as loaded at start-up.</summary>
@@ -57,4 +69,12 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
     {
         // Nothing to write, as above.
     }
+
+    /// <summary>Gets a value indicating whether histories can be read back: no, memory is the only copy.</summary>
+    public bool KeepsHistories => false;
+
+    public bool IsWritten(WorkflowRun run) => false;
+
+    public IReadOnlyList<HistoryEvent> ReadHistory(string runId) =>
+        throw new NotSupportedException("the in-memory store keeps no copy of a history to read back");
 }

@@ -75,6 +75,7 @@ public sealed partial class WorkflowEngine
             }
             runs.Add(run);
             runsById[run.RunId] = run;
+            TouchHistory(run);
             restored.Add((run, record));
         }
         foreach (var (run, record) in restored.Where(r => r.Item1.IsRunning))

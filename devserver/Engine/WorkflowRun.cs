@@ -32,7 +32,7 @@ public sealed class WorkflowRun
 
     public WorkflowExecution Execution => new() { WorkflowId = WorkflowId, RunId = RunId };
 
-    public List<HistoryEvent> History { get; } = [];
+    public HistoryLog History { get; } = new();
 
     public long NextEventId => History.Count + 1;
 

@@ -24,6 +24,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
     private readonly Dictionary<string, IReadOnlyDictionary<string, IndexedValueType>> dirtySearchAttributes = new(StringComparer.Ordinal);
     private readonly SqliteCommand insertEvent;
     private readonly SqliteCommand upsertRun;
+    private readonly SqliteCommand readHistory;
     private long nextSequence;
 
     private SqliteWorkflowStore(SqliteConnection connection)
@@ -34,6 +35,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
             "INSERT INTO runs (run_id, seq, namespace, workflow_id, status, state) VALUES ($run, $seq, $ns, $wf, $status, $state) " +
             "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, state = excluded.state",
             "$run", "$seq", "$ns", "$wf", "$status", "$state");
+        readHistory = Prepare("SELECT data FROM events WHERE run_id = $run ORDER BY event_id", "$run");
     }
 
     public string Path => connection.DataSource;
@@ -235,6 +237,26 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
             runs);
     }
 
+    public bool KeepsHistories => true;
+
+    public bool IsWritten(WorkflowRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return !dirty.Contains(run) && persistedEvents.GetValueOrDefault(run.RunId) == run.History.Count;
+    }
+
+    public IReadOnlyList<HistoryEvent> ReadHistory(string runId)
+    {
+        readHistory.Parameters["$run"].Value = runId;
+        var events = new List<HistoryEvent>();
+        using var reader = readHistory.ExecuteReader();
+        while (reader.Read())
+        {
+            events.Add(HistoryEvent.Parser.ParseFrom((byte[])reader[0]));
+        }
+        return events;
+    }
+
     public void NamespacesChanged(IReadOnlyCollection<(string Name, string Id)> namespaces)
     {
         using var transaction = connection.BeginTransaction();
@@ -322,6 +344,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
     {
         insertEvent.Dispose();
         upsertRun.Dispose();
+        readHistory.Dispose();
         connection.Dispose();
     }
 
