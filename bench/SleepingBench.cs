@@ -122,6 +122,37 @@ public static partial class SleepingBench
             $"devserver (--db): RSS {serverRss / 1048576.0:F0} MiB, peak {serverPeak / 1048576.0:F0} MiB, database {databaseBytes / 1048576.0:F1} MiB"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"worker + bench client: RSS {workerRss / 1048576.0:F0} MiB, peak {workerPeak / 1048576.0:F0} MiB, managed heap {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:F0} MiB"));
+
+        // SLEEPING_BENCH_HOLD=N keeps both processes up N more seconds, e.g. to take a dotnet-gcdump of the devserver.
+        if (int.TryParse(Environment.GetEnvironmentVariable("SLEEPING_BENCH_HOLD"), NumberStyles.None, CultureInfo.InvariantCulture, out var hold) && hold > 0)
+        {
+            Console.WriteLine($"holding {hold} s: devserver pid {server.Id}, worker pid {Environment.ProcessId}");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+        }
+
+        // A second devserver on a copy of the database: how long a restart takes to be back with every window, and its memory.
+        var copy = database + ".restart";
+        File.Copy(database, copy);
+        if (File.Exists(database + "-wal"))
+        {
+            File.Copy(database + "-wal", copy + "-wal");
+        }
+        var restart = Stopwatch.StartNew();
+        using var restarted = StartDevServer(copy, out var restartedTarget);
+        var back = await TemporalClient.ConnectAsync(new(restartedTarget));
+        var waiting = await back.CountWorkflowsAsync($"TaskQueue = '{taskQueue}' AND ExecutionStatus = 'Running'");
+        var ready = restart.Elapsed;
+        restarted.Refresh();
+        var (restartRss, restartPeak) = Rss(restarted.Id);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"devserver restarted on a copy of that database: {waiting.Count} runs waiting, answering after {ready.TotalSeconds:F1} s; " +
+            $"RSS {restartRss / 1048576.0:F0} MiB, peak {restartPeak / 1048576.0:F0} MiB"));
+        restarted.Kill(entireProcessTree: true);
+        await restarted.WaitForExitAsync();
+        foreach (var file in new[] { copy, copy + "-wal", copy + "-shm" })
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>Waits until the devserver used under 2% of a core for 3 s (its windows are all parked), at most 10 minutes.</summary>

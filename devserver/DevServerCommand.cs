@@ -21,7 +21,7 @@ public static class DevServerCommand
         "The flags are those of `temporal server start-dev`, so the SDK's WorkflowEnvironment.StartLocalAsync can start\n" +
         "this program through DevServerOptions.ExistingPath (--host and --db are accepted as aliases).\n" +
         "--db-filename FILE: keep all state in a SQLite file (created 0600 if missing); a restarted server carries on from it.\n" +
-        "--history-cache-mb N: with --db-filename, the history held in memory (default 256); histories used least recently\n" +
+        "--history-cache-mb N: with --db-filename, the encoded history held in memory (default 128); histories used least recently\n" +
         "are read back from the file when next needed, so thousands of sleeping workflows cost their records, not their events.\n" +
         "--dynamic-config-value: Temporal's limits, e.g. limit.blobSize.error=2097152, limit.historyCount.suggestContinueAsNew=4096;\n" +
         "unsupported keys are refused with the list of supported ones.\n" +

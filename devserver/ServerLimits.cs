@@ -40,7 +40,7 @@ public sealed record ServerLimits
     /// recently are dropped from memory and read back from the database when next needed. Not a dynamic config key
     /// (Temporal sizes its history cache per host); set with --history-cache-mb.
     /// </summary>
-    public long HistoryCacheBytes { get; init; } = 256L * 1024 * 1024;
+    public long HistoryCacheBytes { get; init; } = 128L * 1024 * 1024;
 
     /// <summary>Keys whose value the devserver applies.</summary>
     public static IReadOnlyList<string> DynamicConfigKeys { get; } =

@@ -5,7 +5,7 @@ namespace MaintenanceWorkflows.DevServer.Engine;
 
 /// <summary>
 /// The events of one run, in order. With a durable store the engine may drop a run's events from memory once
-/// they are all written (<see cref="Unload"/>), keeping only the count and the first and last event, and
+/// they are all written (<see cref="Unload"/>), keeping only the count and the last event, and
 /// reads them back from the store the next time anything needs them. That bounds the server's memory by the
 /// histories in use rather than by every history it holds, as Temporal's own history cache does: a maintenance
 /// window sleeping for days costs its run record, not its events.
@@ -13,7 +13,6 @@ namespace MaintenanceWorkflows.DevServer.Engine;
 public sealed class HistoryLog : IReadOnlyList<HistoryEvent>
 {
     private List<HistoryEvent>? events = [];
-    private HistoryEvent? first;
     private HistoryEvent? last;
     private int count;
     private Func<IReadOnlyList<HistoryEvent>>? reload;
@@ -37,8 +36,11 @@ public sealed class HistoryLog : IReadOnlyList<HistoryEvent>
                         $"the store gave back {read.Count} events of a history that had {count}; the database was changed underneath the server");
                 }
                 events = [.. read];
-                first = count > 0 ? events[0] : null;
-                last = count > 0 ? events[^1] : null;
+                if (last != null)
+                {
+                    // The same event as read back: keep the one object others may hold.
+                    events[^1] = last;
+                }
                 var notify = reloaded;
                 reload = null;
                 reloaded = null;
@@ -48,17 +50,13 @@ public sealed class HistoryLog : IReadOnlyList<HistoryEvent>
         }
     }
 
-    /// <summary>The first and last events stay in memory (the start and close events are read often); others load the history.</summary>
-    public HistoryEvent this[int index] =>
-        index == 0 && first != null ? first
-        : index == count - 1 && last != null ? last
-        : Events[index];
+    /// <summary>The last event stays in memory (a closed run's close event is read often); others load the history.</summary>
+    public HistoryEvent this[int index] => index == count - 1 && last != null ? last : Events[index];
 
     public void Add(HistoryEvent evt)
     {
         ArgumentNullException.ThrowIfNull(evt);
         Events.Add(evt);
-        first ??= evt;
         last = evt;
         count++;
     }
@@ -85,6 +83,22 @@ public sealed class HistoryLog : IReadOnlyList<HistoryEvent>
         events = null;
         reload = readBack;
         reloaded = onReload;
+    }
+
+    /// <summary>
+    /// Starts an empty log as the stored history <paramref name="stored"/>, left in the store: its events are read
+    /// with <paramref name="readBack"/> when first needed.
+    /// </summary>
+    public void RestoreUnloaded(StoredHistory stored, Func<IReadOnlyList<HistoryEvent>> readBack, Action onReload)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (count != 0)
+        {
+            throw new InvalidOperationException("only an empty history can be restored");
+        }
+        count = stored.Count;
+        last = stored.Last;
+        Unload(readBack, onReload);
     }
 
     public IEnumerator<HistoryEvent> GetEnumerator() => Events.GetEnumerator();

@@ -40,9 +40,18 @@ public interface IWorkflowStore
 public sealed record StoredState(
     IReadOnlyList<(string Name, string Id)> Namespaces,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, IndexedValueType>> SearchAttributes,
-    IReadOnlyList<(Persistence.RunRecord Record, IReadOnlyList<HistoryEvent> History)> Runs)
+    IReadOnlyList<(Persistence.RunRecord Record, StoredHistory History)> Runs)
 {
     public static StoredState Empty { get; } = new([], new Dictionary<string, IReadOnlyDictionary<string, IndexedValueType>>(), []);
+}
+
+/// <summary>
+/// What a store says of one run's history at start-up: how many events, their encoded size, and the first and
+/// last event; the rest is read with <see cref="IWorkflowStore.ReadHistory"/> when needed.
+/// </summary>
+public sealed record StoredHistory(int Count, long Bytes, HistoryEvent? First, HistoryEvent? Last)
+{
+    public static StoredHistory None { get; } = new(0, 0, null, null);
 }
 
 /// <summary>The default: the engine's own dictionaries are the store.</summary>

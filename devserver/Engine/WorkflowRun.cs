@@ -19,7 +19,7 @@ public sealed class WorkflowRun
         Namespace = ns;
         WorkflowId = workflowId;
         RunId = runId;
-        Start = start;
+        Start = WithoutInput(start);
     }
 
     public string Namespace { get; }
@@ -28,7 +28,15 @@ public sealed class WorkflowRun
 
     public string RunId { get; }
 
+    /// <summary>
+    /// Gets the start attributes the engine consults (queue, type, timeouts, parent), without the input: the input
+    /// lives only in the started event (a retry or cron run reads it from there), so a run whose history left memory
+    /// does not keep its largest payload.
+    /// </summary>
     public WorkflowExecutionStartedEventAttributes Start { get; }
+
+    /// <summary>The workflow's input, from the started event.</summary>
+    public Payloads? Input => History.Count > 0 ? History[0].WorkflowExecutionStartedEventAttributes?.Input : null;
 
     public WorkflowExecution Execution => new() { WorkflowId = WorkflowId, RunId = RunId };
 
@@ -112,6 +120,17 @@ public sealed class WorkflowRun
     public TaskCompletionSource Closed { get; } = NewSignal();
 
     public HistoryEvent? CloseEvent => IsRunning || History.Count == 0 ? null : History[^1];
+
+    private static WorkflowExecutionStartedEventAttributes WithoutInput(WorkflowExecutionStartedEventAttributes start)
+    {
+        if (start.Input == null)
+        {
+            return start;
+        }
+        var copy = start.Clone();
+        copy.Input = null;
+        return copy;
+    }
 
     public static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -91,7 +91,7 @@ public sealed class HistoryCacheTests : IAsyncLifetime
             await handle.GetResultAsync();
         });
 
-        // Well under the 256 MiB default: the history stayed in memory.
+        // Well under the 128 MiB default: the history stayed in memory.
         Assert.Equal(1, server.Engine.HistoriesInMemory.Runs);
     }
 
