@@ -19,7 +19,7 @@ public sealed class WorkflowRun
         Namespace = ns;
         WorkflowId = workflowId;
         RunId = runId;
-        Start = WithoutInput(start);
+        Start = WithoutPayloads(start);
     }
 
     public string Namespace { get; }
@@ -29,9 +29,10 @@ public sealed class WorkflowRun
     public string RunId { get; }
 
     /// <summary>
-    /// Gets the start attributes the engine consults (queue, type, timeouts, parent), without the input: the input
-    /// lives only in the started event (a retry or cron run reads it from there), so a run whose history left memory
-    /// does not keep its largest payload.
+    /// Gets the start attributes the engine consults (queue, type, timeouts, parent), without the input, memo and
+    /// search attributes: the input lives only in the started event (a retry or cron run reads it from there), memo
+    /// and search attributes in <see cref="Memo"/> and <see cref="SearchAttributes"/>, so a run whose history left
+    /// memory keeps no second copy of its payloads.
     /// </summary>
     public WorkflowExecutionStartedEventAttributes Start { get; }
 
@@ -121,14 +122,16 @@ public sealed class WorkflowRun
 
     public HistoryEvent? CloseEvent => IsRunning || History.Count == 0 ? null : History[^1];
 
-    private static WorkflowExecutionStartedEventAttributes WithoutInput(WorkflowExecutionStartedEventAttributes start)
+    private static WorkflowExecutionStartedEventAttributes WithoutPayloads(WorkflowExecutionStartedEventAttributes start)
     {
-        if (start.Input == null)
+        if (start.Input == null && start.Memo == null && start.SearchAttributes == null)
         {
             return start;
         }
         var copy = start.Clone();
         copy.Input = null;
+        copy.Memo = null;
+        copy.SearchAttributes = null;
         return copy;
     }
 
