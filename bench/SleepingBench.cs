@@ -18,11 +18,11 @@ public static partial class SleepingBench
 {
     public const string Help =
         "scheduled windows waiting for their start on one worker + a devserver process with --db: time to schedule and " +
-        "each process's memory [--windows N (10000)] [--concurrency N (32)]";
+        "each process's memory [--windows N (10000)] [--concurrency N (32)] [--cache N (worker's Temporal:MaxCachedWorkflows, 10000)]";
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int windows = 10_000, concurrency = 32;
+        int windows = 10_000, concurrency = 32, cache = MaintenanceWorkflows.Worker.TemporalSettings.DefaultMaxCachedWorkflows;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -35,6 +35,10 @@ public static partial class SleepingBench
                     concurrency = c;
                     i++;
                     break;
+                case "--cache" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var k):
+                    cache = k;
+                    i++;
+                    break;
                 default:
                     await Console.Error.WriteLineAsync($"error: bad option '{args[i]}'\n{Help}");
                     return 2;
@@ -44,7 +48,7 @@ public static partial class SleepingBench
         using var server = StartDevServer(database, out var target);
         try
         {
-            await RunAsync(windows, concurrency, server, target, database);
+            await RunAsync(windows, concurrency, cache, server, target, database);
         }
         finally
         {
@@ -58,13 +62,15 @@ public static partial class SleepingBench
         return 0;
     }
 
-    private static async Task RunAsync(int windows, int concurrency, Process server, string target, string database)
+    private static async Task RunAsync(int windows, int concurrency, int cache, Process server, string target, string database)
     {
         await using var world = await SandboxWorld.StartAsync();
         var taskQueue = $"sleeping-{Guid.NewGuid():N}";
         var examples = Path.Combine(RepoRoot(), "examples");
-        using var worker = await InProcessWorker.StartAsync(InProcessWorker.SandboxConfiguration(
-            world, target, taskQueue, Path.Combine(examples, "policy.yaml"), InProcessWorker.RandomSigningKey()));
+        var configuration = InProcessWorker.SandboxConfiguration(
+            world, target, taskQueue, Path.Combine(examples, "policy.yaml"), InProcessWorker.RandomSigningKey());
+        configuration["Temporal:MaxCachedWorkflows"] = cache.ToString(CultureInfo.InvariantCulture);
+        using var worker = await InProcessWorker.StartAsync(configuration);
         var client = await TemporalClient.ConnectAsync(new(target));
         var policy = PlanYaml.LoadPolicyFile(Path.Combine(examples, "policy.yaml"));
         var now = DateTimeOffset.UtcNow;
@@ -80,7 +86,7 @@ public static partial class SleepingBench
         };
         Console.WriteLine(
             $"sleeping bench: {Environment.ProcessorCount} cores, {windows} windows starting {template.Window.Start:u}, " +
-            $"devserver process {server.Id} with --db, worker in this process (SDK default workflow cache: 10000 runs)");
+            $"devserver process {server.Id} with --db, worker in this process (workflow cache: {cache} runs)");
 
         var wall = Stopwatch.StartNew();
         var next = -1;
@@ -116,6 +122,37 @@ public static partial class SleepingBench
             $"devserver (--db): RSS {serverRss / 1048576.0:F0} MiB, peak {serverPeak / 1048576.0:F0} MiB, database {databaseBytes / 1048576.0:F1} MiB"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"worker + bench client: RSS {workerRss / 1048576.0:F0} MiB, peak {workerPeak / 1048576.0:F0} MiB, managed heap {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:F0} MiB"));
+
+        // SLEEPING_BENCH_HOLD=N keeps both processes up N more seconds, e.g. to take a dotnet-gcdump of the devserver.
+        if (int.TryParse(Environment.GetEnvironmentVariable("SLEEPING_BENCH_HOLD"), NumberStyles.None, CultureInfo.InvariantCulture, out var hold) && hold > 0)
+        {
+            Console.WriteLine($"holding {hold} s: devserver pid {server.Id}, worker pid {Environment.ProcessId}");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+        }
+
+        // A second devserver on a copy of the database: how long a restart takes to be back with every window, and its memory.
+        var copy = database + ".restart";
+        File.Copy(database, copy);
+        if (File.Exists(database + "-wal"))
+        {
+            File.Copy(database + "-wal", copy + "-wal");
+        }
+        var restart = Stopwatch.StartNew();
+        using var restarted = StartDevServer(copy, out var restartedTarget);
+        var back = await TemporalClient.ConnectAsync(new(restartedTarget));
+        var waiting = await back.CountWorkflowsAsync($"TaskQueue = '{taskQueue}' AND ExecutionStatus = 'Running'");
+        var ready = restart.Elapsed;
+        restarted.Refresh();
+        var (restartRss, restartPeak) = Rss(restarted.Id);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"devserver restarted on a copy of that database: {waiting.Count} runs waiting, answering after {ready.TotalSeconds:F1} s; " +
+            $"RSS {restartRss / 1048576.0:F0} MiB, peak {restartPeak / 1048576.0:F0} MiB"));
+        restarted.Kill(entireProcessTree: true);
+        await restarted.WaitForExitAsync();
+        foreach (var file in new[] { copy, copy + "-wal", copy + "-shm" })
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>Waits until the devserver used under 2% of a core for 3 s (its windows are all parked), at most 10 minutes.</summary>

@@ -16,10 +16,13 @@ public static class DevServerCommand
         "usage: devserver [server start-dev] [--port N] [--ip ADDRESS] [--namespace NAME]... [--db-filename FILE]\n" +
         "                 [--time-skipping] [--log-level debug|info|warn|error|never] [--log-format pretty|json]\n" +
         "                 [--dynamic-config-value KEY=VALUE]... [--search-attribute NAME=TYPE]... [--ui-port N | --headless]\n" +
+        "                 [--history-cache-mb N]\n" +
         "       devserver PORT [...]   (Temporal test-server convention: time skipping on)\n" +
         "The flags are those of `temporal server start-dev`, so the SDK's WorkflowEnvironment.StartLocalAsync can start\n" +
         "this program through DevServerOptions.ExistingPath (--host and --db are accepted as aliases).\n" +
         "--db-filename FILE: keep all state in a SQLite file (created 0600 if missing); a restarted server carries on from it.\n" +
+        "--history-cache-mb N: with --db-filename, the encoded history held in memory (default 128); histories used least recently\n" +
+        "are read back from the file when next needed, so thousands of sleeping workflows cost their records, not their events.\n" +
         "--dynamic-config-value: Temporal's limits, e.g. limit.blobSize.error=2097152, limit.historyCount.suggestContinueAsNew=4096;\n" +
         "unsupported keys are refused with the list of supported ones.\n" +
         "--search-attribute NAME=TYPE: register a custom search attribute in every namespace\n" +
@@ -151,6 +154,18 @@ public static class DevServerCommand
                 case "--db-filename":
                 case "-f":
                     options = options with { DatabasePath = Value() };
+                    break;
+                case "--history-cache-mb":
+                    var megabytes = Value();
+                    options = options with
+                    {
+                        Limits = options.Limits with
+                        {
+                            HistoryCacheBytes = long.TryParse(megabytes, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mb) && mb <= 1_048_576
+                                ? mb * 1024 * 1024
+                                : throw new ArgumentException($"--history-cache-mb '{megabytes}' is not a whole number of megabytes from 0 to 1048576"),
+                        },
+                    };
                     break;
                 case "--dynamic-config-value":
                     options = options with { Limits = options.Limits.WithDynamicConfig(Value()) };

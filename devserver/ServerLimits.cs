@@ -35,6 +35,13 @@ public sealed record ServerLimits
     /// </summary>
     public int GrpcMaxMessageBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// History bytes the server keeps in memory with a durable store (--db): beyond it, the histories used least
+    /// recently are dropped from memory and read back from the database when next needed. Not a dynamic config key
+    /// (Temporal sizes its history cache per host); set with --history-cache-mb.
+    /// </summary>
+    public long HistoryCacheBytes { get; init; } = 128L * 1024 * 1024;
+
     /// <summary>Keys whose value the devserver applies.</summary>
     public static IReadOnlyList<string> DynamicConfigKeys { get; } =
     [

@@ -126,6 +126,7 @@ public sealed class TemporalDevServer : IAsyncDisposable
         ServiceBindings.Register(router, engine);
         var pollers = new PollerDirectory(TimeProvider.System);
         pollers.Watch(router);
+        ServiceBindings.RegisterClusterAnswers(router, engine, pollers, database != null ? "sqlite" : "memory");
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -174,7 +175,7 @@ public sealed class TemporalDevServer : IAsyncDisposable
             try
             {
                 server.ui = await UiServer.StartAsync(
-                    address, uiPort, options.UiAssetsDirectory, router, pollers, database != null ? "sqlite" : "memory", logger, ct);
+                    address, uiPort, options.UiAssetsDirectory, router, logger, ct);
             }
             catch
             {

@@ -45,6 +45,17 @@ public sealed class TemporalSettings
     public string? BuildId { get; set; }
 
     /// <summary>
+    /// Gets or sets how many workflow runs the worker keeps in memory between tasks (Temporal's sticky cache).
+    /// Windows sleep for days before their start; a cached run costs memory until it wakes, an evicted one costs a
+    /// history replay when it wakes. The worker's memory is bounded by this number, not by the windows waiting.
+    /// Defaults to the SDK's 10,000; 0 turns the cache (and sticky task queues) off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxCachedWorkflows { get; set; } = DefaultMaxCachedWorkflows;
+
+    public const int DefaultMaxCachedWorkflows = 10_000;
+
+    /// <summary>
     /// The version of the workflows assembly plus its module version id: a rebuild with changed workflow
     /// code gets a new build id, an unchanged one keeps it.
     /// </summary>

@@ -14,6 +14,9 @@ namespace MaintenanceWorkflows.Worker;
 
 public static class WorkerServiceCollectionExtensions
 {
+    /// <summary>The SDK's number of concurrent workflow tasks when none is set.</summary>
+    private const int SdkDefaultConcurrentWorkflowTasks = 100;
+
     /// <summary>
     /// Everything the maintenance worker needs: validated Temporal settings, the activities and their
     /// clients, search-attribute registration, and the hosted Temporal worker running
@@ -63,6 +66,13 @@ public static class WorkerServiceCollectionExtensions
                 });
                 options.ClientOptions = client;
                 options.LoggerFactory = loggers;
+                // A bounded cache: windows evicted from it replay their history when they wake. Temporal's core refuses
+                // more concurrent workflow tasks than cached runs, so a small cache also lowers that limit.
+                options.MaxCachedWorkflows = settings.Value.MaxCachedWorkflows;
+                if (settings.Value.MaxCachedWorkflows > 0 && (options.MaxConcurrentWorkflowTasks ?? SdkDefaultConcurrentWorkflowTasks) > settings.Value.MaxCachedWorkflows)
+                {
+                    options.MaxConcurrentWorkflowTasks = settings.Value.MaxCachedWorkflows;
+                }
                 // Finish the activity in hand (a runbook command, a rollback) before the process exits.
                 options.GracefulShutdownTimeout = TimeSpan.FromSeconds(30);
             });

@@ -22,15 +22,36 @@ public interface IWorkflowStore
 
     /// <summary>Makes everything reported since the last flush durable.</summary>
     void Flush();
+
+    /// <summary>
+    /// Gets a value indicating whether the store can give a run's events back (<see cref="ReadHistory"/>), so the
+    /// engine may drop written histories from memory.
+    /// </summary>
+    bool KeepsHistories { get; }
+
+    /// <summary>Whether everything <paramref name="run"/> holds is written (nothing waits for the next flush).</summary>
+    bool IsWritten(WorkflowRun run);
+
+    /// <summary>Every event of a run, in order, as written.</summary>
+    IReadOnlyList<HistoryEvent> ReadHistory(string runId);
 }
 
 /// <summary>Everything a store holds, as loaded at start-up.</summary>
 public sealed record StoredState(
     IReadOnlyList<(string Name, string Id)> Namespaces,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, IndexedValueType>> SearchAttributes,
-    IReadOnlyList<(Persistence.RunRecord Record, IReadOnlyList<HistoryEvent> History)> Runs)
+    IReadOnlyList<(Persistence.RunRecord Record, StoredHistory History)> Runs)
 {
     public static StoredState Empty { get; } = new([], new Dictionary<string, IReadOnlyDictionary<string, IndexedValueType>>(), []);
+}
+
+/// <summary>
+/// What a store says of one run's history at start-up: how many events, their encoded size, and the first and
+/// last event; the rest is read with <see cref="IWorkflowStore.ReadHistory"/> when needed.
+/// </summary>
+public sealed record StoredHistory(int Count, long Bytes, HistoryEvent? First, HistoryEvent? Last)
+{
+    public static StoredHistory None { get; } = new(0, 0, null, null);
 }
 
 /// <summary>The default: the engine's own dictionaries are the store.</summary>
@@ -57,4 +78,12 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
     {
         // Nothing to write, as above.
     }
+
+    /// <summary>Gets a value indicating whether histories can be read back: no, memory is the only copy.</summary>
+    public bool KeepsHistories => false;
+
+    public bool IsWritten(WorkflowRun run) => false;
+
+    public IReadOnlyList<HistoryEvent> ReadHistory(string runId) =>
+        throw new NotSupportedException("the in-memory store keeps no copy of a history to read back");
 }

@@ -175,7 +175,7 @@ public sealed partial class WorkflowEngine
             WorkflowId = previous.WorkflowId,
             WorkflowType = string.IsNullOrEmpty(cmd?.WorkflowType?.Name) ? p.WorkflowType : cmd.WorkflowType,
             TaskQueue = string.IsNullOrEmpty(cmd?.TaskQueue?.Name) ? p.TaskQueue : new() { Name = cmd.TaskQueue.Name, Kind = TaskQueueKind.Normal },
-            Input = cmd != null ? cmd.Input : p.Input,
+            Input = cmd != null ? cmd.Input : previous.Input,
             WorkflowExecutionTimeout = p.WorkflowExecutionTimeout,
             WorkflowRunTimeout = cmd?.WorkflowRunTimeout ?? p.WorkflowRunTimeout,
             WorkflowTaskTimeout = cmd?.WorkflowTaskTimeout ?? p.WorkflowTaskTimeout,

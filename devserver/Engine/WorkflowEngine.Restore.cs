@@ -18,12 +18,12 @@ namespace MaintenanceWorkflows.DevServer.Engine;
 /// </summary>
 public sealed partial class WorkflowEngine
 {
-    private void Restore(IReadOnlyList<(RunRecord Record, IReadOnlyList<HistoryEvent> History)> stored)
+    private void Restore(IReadOnlyList<(RunRecord Record, StoredHistory History)> stored)
     {
         var restored = new List<(WorkflowRun, RunRecord)>();
         foreach (var (record, history) in stored)
         {
-            if (history.Count == 0 || history[0].WorkflowExecutionStartedEventAttributes is not { } start ||
+            if (history.Count == 0 || history.First?.WorkflowExecutionStartedEventAttributes is not { } start ||
                 !namespaces.TryGetValue(record.Namespace, out var ns))
             {
                 logger.LogWarning("Stored run {RunId} has no started event or namespace; skipped", record.RunId);
@@ -40,8 +40,10 @@ public sealed partial class WorkflowEngine
                 LastCompletedWorkflowTaskStartedId = record.LastCompletedWorkflowTaskStartedId,
                 WorkflowTaskSequence = record.WorkflowTaskSequence,
             };
-            run.History.AddRange(history);
-            run.HistorySizeBytes = history.Sum(e => (long)e.CalculateSize());
+            // The events stay in the store until something needs them (a worker's replay, a history page).
+            var restoredRun = run;
+            run.History.RestoreUnloaded(history, () => store.ReadHistory(restoredRun.RunId), () => TouchHistory(restoredRun));
+            run.HistorySizeBytes = history.Bytes;
             run.StartRequestIds.UnionWith(record.StartRequestIds);
             run.AppliedRequestIds.UnionWith(record.AppliedRequestIds);
             run.Memo.MergeFrom(record.Memo);

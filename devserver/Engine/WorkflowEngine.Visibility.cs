@@ -176,7 +176,7 @@ public sealed partial class WorkflowEngine
         "CloseTime" => run.CloseTime,
         "ExecutionDuration" => run.CloseTime is { } closed ? (closed - run.ExecutionTime).Ticks * 100 : null,
         "HistoryLength" => (long)run.History.Count,
-        "HistorySizeBytes" => run.History.Sum(e => (long)e.CalculateSize()),
+        "HistorySizeBytes" => run.HistorySizeBytes,
         "StateTransitionCount" => (long)run.History.Count,
         "ParentWorkflowId" => NullIfEmpty(run.Start.ParentWorkflowExecution?.WorkflowId),
         "ParentRunId" => NullIfEmpty(run.Start.ParentWorkflowExecution?.RunId),

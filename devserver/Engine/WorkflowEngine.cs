@@ -20,6 +20,11 @@ public sealed partial class WorkflowEngine
 
     private readonly object gate = new();
     private int depth;
+
+    /// <summary>Runs whose history is in memory, with when each was last used and its size then (durable store only).</summary>
+    private readonly Dictionary<WorkflowRun, (long Touch, long Bytes)> loadedHistories = [];
+    private long loadedHistoryBytes;
+    private long historyTouches;
     private readonly Dictionary<string, NamespaceState> namespaces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkflowRun> runsById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PendingQuery> queriesById = new(StringComparer.Ordinal);
@@ -104,6 +109,7 @@ public sealed partial class WorkflowEngine
             if (depth == 1)
             {
                 store.Flush();
+                TrimHistories();
             }
         }
         finally
@@ -120,6 +126,63 @@ public sealed partial class WorkflowEngine
         public GateScope(WorkflowEngine engine) => this.engine = engine;
 
         public void Dispose() => engine.Unlock();
+    }
+
+    /// <summary>Gets how many runs have their history in memory now, and its bytes (diagnostics and the bench).</summary>
+    public (int Runs, long Bytes) HistoriesInMemory
+    {
+        get
+        {
+            using (Locked())
+            {
+                var loaded = runsById.Values.Where(r => r.History.IsLoaded).ToList();
+                return (loaded.Count, loaded.Sum(r => r.HistorySizeBytes));
+            }
+        }
+    }
+
+    /// <summary>Notes that <paramref name="run"/>'s history is in memory and was just used (see <see cref="TrimHistories"/>).</summary>
+    private void TouchHistory(WorkflowRun run)
+    {
+        if (!store.KeepsHistories)
+        {
+            return;
+        }
+        if (loadedHistories.Remove(run, out var previous))
+        {
+            loadedHistoryBytes -= previous.Bytes;
+        }
+        loadedHistories[run] = (++historyTouches, run.HistorySizeBytes);
+        loadedHistoryBytes += run.HistorySizeBytes;
+    }
+
+    /// <summary>
+    /// With a durable store, keeps the histories held in memory under <see cref="ServerLimits.HistoryCacheBytes"/>:
+    /// once over it, the least recently used written histories are dropped down to three quarters of it. A dropped
+    /// history is read back from the store by whatever needs it next (a worker's replay, a history page).
+    /// </summary>
+    private void TrimHistories()
+    {
+        if (loadedHistoryBytes <= Limits.HistoryCacheBytes)
+        {
+            return;
+        }
+        var target = Limits.HistoryCacheBytes / 4 * 3;
+        foreach (var (run, entry) in loadedHistories.OrderBy(p => p.Value.Touch).ToList())
+        {
+            if (loadedHistoryBytes <= target)
+            {
+                break;
+            }
+            if (!store.IsWritten(run))
+            {
+                continue;
+            }
+            var kept = run;
+            run.History.Unload(() => store.ReadHistory(kept.RunId), () => TouchHistory(kept));
+            loadedHistories.Remove(run);
+            loadedHistoryBytes -= entry.Bytes;
+        }
     }
 
     /// <summary>Runs <paramref name="action"/> while no operation is in progress (e.g. closing the store).</summary>
@@ -251,6 +314,7 @@ public sealed partial class WorkflowEngine
             ((run.WorkflowTask != null && !run.AwaitingFirstTask) || run.Activities.Values.Any(a => !a.InBackoff));
         Clock.SetHold(run, busy);
         store.RunChanged(run);
+        TouchHistory(run);
         if (!run.IsRunning)
         {
             run.Closed.TrySetResult();

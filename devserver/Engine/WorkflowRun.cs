@@ -19,7 +19,7 @@ public sealed class WorkflowRun
         Namespace = ns;
         WorkflowId = workflowId;
         RunId = runId;
-        Start = start;
+        Start = WithoutPayloads(start);
     }
 
     public string Namespace { get; }
@@ -28,11 +28,20 @@ public sealed class WorkflowRun
 
     public string RunId { get; }
 
+    /// <summary>
+    /// Gets the start attributes the engine consults (queue, type, timeouts, parent), without the input, memo and
+    /// search attributes: the input lives only in the started event (a retry or cron run reads it from there), memo
+    /// and search attributes in <see cref="Memo"/> and <see cref="SearchAttributes"/>, so a run whose history left
+    /// memory keeps no second copy of its payloads.
+    /// </summary>
     public WorkflowExecutionStartedEventAttributes Start { get; }
+
+    /// <summary>The workflow's input, from the started event.</summary>
+    public Payloads? Input => History.Count > 0 ? History[0].WorkflowExecutionStartedEventAttributes?.Input : null;
 
     public WorkflowExecution Execution => new() { WorkflowId = WorkflowId, RunId = RunId };
 
-    public List<HistoryEvent> History { get; } = [];
+    public HistoryLog History { get; } = new();
 
     public long NextEventId => History.Count + 1;
 
@@ -112,6 +121,19 @@ public sealed class WorkflowRun
     public TaskCompletionSource Closed { get; } = NewSignal();
 
     public HistoryEvent? CloseEvent => IsRunning || History.Count == 0 ? null : History[^1];
+
+    private static WorkflowExecutionStartedEventAttributes WithoutPayloads(WorkflowExecutionStartedEventAttributes start)
+    {
+        if (start.Input == null && start.Memo == null && start.SearchAttributes == null)
+        {
+            return start;
+        }
+        var copy = start.Clone();
+        copy.Input = null;
+        copy.Memo = null;
+        copy.SearchAttributes = null;
+        return copy;
+    }
 
     public static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -12,8 +12,8 @@ namespace MaintenanceWorkflows.DevServer.Http;
 /// <summary>
 /// The <c>/api/v1</c> routes the Temporal UI calls, as grpc-gateway maps them onto the WorkflowService
 /// (the <c>google.api.http</c> annotations of temporalio/api). Each route builds the RPC's request
-/// message and runs it through the same handlers as gRPC; a few answers only the UI needs (pollers,
-/// reversed history, cluster info, settings) are made here.
+/// message and runs it through the same handlers as gRPC; a few answers only the UI needs
+/// (reversed history, settings) are made here.
 /// </summary>
 internal sealed class ApiRoutes
 {
@@ -23,18 +23,13 @@ internal sealed class ApiRoutes
 
     private readonly List<Route> routes;
     private readonly GrpcRouter router;
-    private readonly PollerDirectory pollers;
-    private readonly string persistence;
-
-    public ApiRoutes(GrpcRouter router, PollerDirectory pollers, string persistence)
+    public ApiRoutes(GrpcRouter router)
     {
         this.router = router;
-        this.pollers = pollers;
-        this.persistence = persistence;
         routes =
         [
             Rpc("GET", "system-info", "GetSystemInfo", GetSystemInfoRequest.Descriptor),
-            Local("GET", "cluster-info", GetClusterInfoRequest.Descriptor, (_, _) => Task.FromResult<IMessage>(ClusterInfo())),
+            Rpc("GET", "cluster-info", "GetClusterInfo", GetClusterInfoRequest.Descriptor),
             Rpc("GET", "namespaces", "ListNamespaces", ListNamespacesRequest.Descriptor),
             Rpc("GET", Ns, "DescribeNamespace", DescribeNamespaceRequest.Descriptor),
             Rpc("GET", Ns + "/search-attributes", "ListSearchAttributes", ListSearchAttributesRequest.Descriptor, ServiceBindings.OperatorService),
@@ -51,7 +46,7 @@ internal sealed class ApiRoutes
             Local("POST", WfExec + "/reset", ResetWorkflowExecutionRequest.Descriptor, (_, _) => throw new GrpcException(
                 RpcException.StatusCode.Unimplemented,
                 "Reset is not supported by the devserver: it keeps no workflow-task snapshots to replay from. Terminate the run and start it again instead.")),
-            Local("GET", Ns + "/task-queues/{taskQueue.name}", DescribeTaskQueueRequest.Descriptor, (req, _) => Task.FromResult<IMessage>(this.pollers.Describe((DescribeTaskQueueRequest)req))),
+            Rpc("GET", Ns + "/task-queues/{taskQueue.name}", "DescribeTaskQueue", DescribeTaskQueueRequest.Descriptor),
         ];
     }
 
@@ -105,17 +100,6 @@ internal sealed class ApiRoutes
 
     private static Route Local(string httpMethod, string pattern, MessageDescriptor request, Func<IMessage, CallContext, Task<IMessage>> handler) =>
         new(httpMethod, pattern.Split('/'), string.Empty, string.Empty, request, handler);
-
-    private GetClusterInfoResponse ClusterInfo() => new()
-    {
-        ServerVersion = ServiceBindings.ServerVersion,
-        ClusterName = "devserver",
-        ClusterId = "devserver",
-        PersistenceStore = persistence,
-        VisibilityStore = persistence,
-        HistoryShardCount = 1,
-        SupportedClients = { ["temporal-ui"] = ">=2.0.0" },
-    };
 
     /// <summary>
     /// Newest events first (the UI's "descending" history). The page token is the id of the next, older

@@ -44,7 +44,7 @@ internal sealed class UiServer : IAsyncDisposable
     public string? AssetsDirectory { get; }
 
     public static async Task<UiServer> StartAsync(
-        IPAddress address, int port, string? assetsDirectory, GrpcRouter router, PollerDirectory pollers, string persistence,
+        IPAddress address, int port, string? assetsDirectory, GrpcRouter router,
         ILogger logger, CancellationToken ct)
     {
         var assets = FindAssets(assetsDirectory);
@@ -53,7 +53,7 @@ internal sealed class UiServer : IAsyncDisposable
             logger.LogWarning("{HowToBuild}", WebUi.HowToBuild);
         }
         var stopping = new CancellationTokenSource();
-        var api = new ApiRoutes(router, pollers, persistence);
+        var api = new ApiRoutes(router);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -24,6 +24,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
     private readonly Dictionary<string, IReadOnlyDictionary<string, IndexedValueType>> dirtySearchAttributes = new(StringComparer.Ordinal);
     private readonly SqliteCommand insertEvent;
     private readonly SqliteCommand upsertRun;
+    private readonly SqliteCommand readHistory;
     private long nextSequence;
 
     private SqliteWorkflowStore(SqliteConnection connection)
@@ -34,6 +35,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
             "INSERT INTO runs (run_id, seq, namespace, workflow_id, status, state) VALUES ($run, $seq, $ns, $wf, $status, $state) " +
             "ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, state = excluded.state",
             "$run", "$seq", "$ns", "$wf", "$status", "$state");
+        readHistory = Prepare("SELECT data FROM events WHERE run_id = $run ORDER BY event_id", "$run");
     }
 
     public string Path => connection.DataSource;
@@ -196,7 +198,9 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
                 attributes[reader.GetString(1)] = (IndexedValueType)reader.GetInt32(2);
             }
         }
-        var histories = new Dictionary<string, List<HistoryEvent>>(StringComparer.Ordinal);
+        // Every event is read and parsed (a damaged one is found now, not when a worker needs it), but only each
+        // history's size and its first and last events are kept: the rest is read back when a run needs it.
+        var histories = new Dictionary<string, StoredHistory>(StringComparer.Ordinal);
         using (var command = connection.CreateCommand())
         {
             command.CommandText = "SELECT run_id, data FROM events ORDER BY run_id, event_id";
@@ -204,15 +208,14 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
             while (reader.Read())
             {
                 var runId = reader.GetString(0);
-                if (!histories.TryGetValue(runId, out var events))
-                {
-                    events = [];
-                    histories[runId] = events;
-                }
-                events.Add(HistoryEvent.Parser.ParseFrom((byte[])reader[1]));
+                var data = (byte[])reader[1];
+                var evt = HistoryEvent.Parser.ParseFrom(data);
+                histories[runId] = histories.TryGetValue(runId, out var seen)
+                    ? seen with { Count = seen.Count + 1, Bytes = seen.Bytes + data.Length, Last = evt }
+                    : new StoredHistory(1, data.Length, evt, evt);
             }
         }
-        var runs = new List<(RunRecord, IReadOnlyList<HistoryEvent>)>();
+        var runs = new List<(RunRecord, StoredHistory)>();
         using (var command = connection.CreateCommand())
         {
             command.CommandText = "SELECT run_id, seq, state FROM runs ORDER BY seq";
@@ -222,7 +225,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
                 var runId = reader.GetString(0);
                 var record = JsonSerializer.Deserialize<RunRecord>((byte[])reader[2])
                     ?? throw new InvalidOperationException($"run {runId} has no state in '{Path}'");
-                var events = histories.GetValueOrDefault(runId) ?? [];
+                var events = histories.GetValueOrDefault(runId) ?? StoredHistory.None;
                 persistedEvents[runId] = events.Count;
                 runSequence[runId] = reader.GetInt64(1);
                 nextSequence = Math.Max(nextSequence, reader.GetInt64(1) + 1);
@@ -233,6 +236,26 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
             namespaces,
             searchAttributes.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, IndexedValueType>)p.Value, StringComparer.Ordinal),
             runs);
+    }
+
+    public bool KeepsHistories => true;
+
+    public bool IsWritten(WorkflowRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return !dirty.Contains(run) && persistedEvents.GetValueOrDefault(run.RunId) == run.History.Count;
+    }
+
+    public IReadOnlyList<HistoryEvent> ReadHistory(string runId)
+    {
+        readHistory.Parameters["$run"].Value = runId;
+        var events = new List<HistoryEvent>();
+        using var reader = readHistory.ExecuteReader();
+        while (reader.Read())
+        {
+            events.Add(HistoryEvent.Parser.ParseFrom((byte[])reader[0]));
+        }
+        return events;
     }
 
     public void NamespacesChanged(IReadOnlyCollection<(string Name, string Id)> namespaces)
@@ -322,6 +345,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IDisposable
     {
         insertEvent.Dispose();
         upsertRun.Dispose();
+        readHistory.Dispose();
         connection.Dispose();
     }
 

@@ -31,6 +31,43 @@ internal static class ServiceBindings
         RegisterOperatorService(router, engine);
     }
 
+    /// <summary>
+    /// What the server says about itself and its task queues: cluster info, the pollers each queue has seen
+    /// (learned from the poll RPCs by <paramref name="pollers"/>) and the deprecated cluster-wide search attribute list.
+    /// The web UI's /api/v1 routes call these same RPCs.
+    /// </summary>
+    public static void RegisterClusterAnswers(GrpcRouter router, WorkflowEngine engine, Http.PollerDirectory pollers, string persistence)
+    {
+        router.Register(WorkflowService, "GetClusterInfo", GetClusterInfoRequest.Parser, (_, _) => Task.FromResult(new GetClusterInfoResponse
+        {
+            ServerVersion = ServerVersion,
+            ClusterName = "devserver",
+            ClusterId = "devserver",
+            PersistenceStore = persistence,
+            VisibilityStore = persistence,
+            HistoryShardCount = 1,
+            SupportedClients = { ["temporal-ui"] = ">=2.0.0" },
+        }));
+        router.Register(WorkflowService, "DescribeTaskQueue", DescribeTaskQueueRequest.Parser, (req, _) =>
+        {
+            // Temporal answers NotFound for a namespace it does not have, whatever the queue.
+            engine.GetNamespace(req.Namespace);
+            return Task.FromResult(pollers.Describe(req));
+        });
+        router.Register(WorkflowService, "GetSearchAttributes", GetSearchAttributesRequest.Parser, (_, _) =>
+        {
+            // The request names no namespace: answer for the default one, as a single-namespace dev server does.
+            var known = engine.ListSearchAttributes(new ListSearchAttributesRequest { Namespace = DefaultNamespace(engine) });
+            var response = new GetSearchAttributesResponse();
+            response.Keys.Add(known.SystemAttributes);
+            response.Keys.Add(known.CustomAttributes);
+            return Task.FromResult(response);
+        });
+    }
+
+    private static string DefaultNamespace(WorkflowEngine engine) =>
+        engine.Namespaces.Select(n => n.Name).OrderBy(n => n == "default" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal).First();
+
     private static void RegisterOperatorService(GrpcRouter router, WorkflowEngine engine)
     {
         void Unary<TReq, TResp>(string method, Google.Protobuf.MessageParser<TReq> parser, Func<TReq, TResp> handler)
