@@ -74,6 +74,39 @@ public sealed partial class WorkflowEngine
         }
     }
 
+    /// <summary>
+    /// Adds a namespace (RegisterNamespace), kept by a durable store like those given with --namespace. A name
+    /// already in use is refused with Temporal's NamespaceAlreadyExists.
+    /// </summary>
+    public Temporalio.Api.WorkflowService.V1.RegisterNamespaceResponse RegisterNamespace(Temporalio.Api.WorkflowService.V1.RegisterNamespaceRequest req)
+    {
+        ArgumentNullException.ThrowIfNull(req);
+        if (string.IsNullOrEmpty(req.Namespace))
+        {
+            throw GrpcException.InvalidArgument("namespace is required: name the namespace to register");
+        }
+        if (req.Namespace.Length > MaxNamespaceLength || !req.Namespace.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw GrpcException.InvalidArgument(
+                $"namespace '{Truncate(req.Namespace)}' is not valid: use at most {MaxNamespaceLength} letters, digits, '-', '_' or '.'");
+        }
+        using (Locked())
+        {
+            if (namespaces.ContainsKey(req.Namespace))
+            {
+                throw new GrpcException(
+                    Temporalio.Exceptions.RpcException.StatusCode.AlreadyExists, "Namespace already exists.", new Temporalio.Api.ErrorDetails.V1.NamespaceAlreadyExistsFailure());
+            }
+            namespaces[req.Namespace] = new NamespaceState(req.Namespace);
+            store.NamespacesChanged(namespaces.Values.Select(n => (n.Name, n.Id)).ToList());
+        }
+        return new Temporalio.Api.WorkflowService.V1.RegisterNamespaceResponse();
+    }
+
+    private const int MaxNamespaceLength = 255;
+
+    private static string Truncate(string text) => text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "…");
+
     public NamespaceState GetNamespace(string name)
     {
         using (Locked())

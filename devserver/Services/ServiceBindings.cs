@@ -111,6 +111,7 @@ internal static class ServiceBindings
             },
         });
         Unary("DescribeNamespace", DescribeNamespaceRequest.Parser, req => DescribeNamespace(engine, req));
+        Unary("RegisterNamespace", RegisterNamespaceRequest.Parser, engine.RegisterNamespace);
         Unary("ListNamespaces", ListNamespacesRequest.Parser, _ =>
         {
             var response = new ListNamespacesResponse();

@@ -80,6 +80,56 @@ public sealed class ClusterAnswerTests
         Assert.Equal(IndexedValueType.Keyword, answer.Keys[PropertiesWorkflow.Phase.Name]);
     }
 
+    [Fact]
+    public async Task RegisterNamespace_NewName_IsUsableAtOnce_AndASecondRegistrationIsRefused()
+    {
+        var name = Unique.Id("registered").Replace("_", "-", StringComparison.Ordinal);
+        await Client.WorkflowService.RegisterNamespaceAsync(new RegisterNamespaceRequest { Namespace = name });
+
+        var described = await Client.WorkflowService.DescribeNamespaceAsync(new DescribeNamespaceRequest { Namespace = name });
+        Assert.Equal(name, described.NamespaceInfo.Name);
+        var listed = await Client.WorkflowService.ListNamespacesAsync(new ListNamespacesRequest());
+        Assert.Contains(listed.Namespaces, n => n.NamespaceInfo.Name == name);
+
+        // A client of the new namespace runs a workflow there.
+        var there = await TemporalClient.ConnectAsync(new(fixture.Server.Target) { Namespace = name });
+        var queue = Unique.Queue("registered");
+        using var worker = new TemporalWorker(there, new TemporalWorkerOptions(queue).AddWorkflow<SleepWorkflow>());
+        await worker.ExecuteAsync(() => there.ExecuteWorkflowAsync(
+            (SleepWorkflow wf) => wf.RunAsync(new SleepInput(TimeSpan.FromMilliseconds(1))), new(Unique.Id("registered"), queue)));
+
+        var again = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.WorkflowService.RegisterNamespaceAsync(new RegisterNamespaceRequest { Namespace = name }));
+        Assert.Equal(RpcException.StatusCode.AlreadyExists, again.Code);
+        Assert.Contains("already exists", again.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    [InlineData("semi;colon")]
+    public async Task RegisterNamespace_BadName_IsRefusedSayingWhatIsAllowed(string name)
+    {
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.WorkflowService.RegisterNamespaceAsync(new RegisterNamespaceRequest { Namespace = name }));
+
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, refused.Code);
+        Assert.Contains("namespace", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RegisterNamespace_OversizedName_IsRefusedWithTheLimitAndWithoutEchoingItAll()
+    {
+        // 300 characters: over the limit, yet small enough for the namespace header the SDK also sends.
+        var name = new string('n', 300);
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.WorkflowService.RegisterNamespaceAsync(new RegisterNamespaceRequest { Namespace = name }));
+
+        Assert.True(refused.Code == RpcException.StatusCode.InvalidArgument, $"{refused.Code}: {refused.Message}");
+        Assert.Contains("at most 255", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(name, refused.Message, StringComparison.Ordinal);
+    }
+
     private Task<DescribeTaskQueueResponse> DescribeAsync(string queue, TaskQueueType type) =>
         Client.WorkflowService.DescribeTaskQueueAsync(new DescribeTaskQueueRequest
         {
