@@ -24,9 +24,10 @@ public sealed class CalendarCommandTests : IDisposable
         await using var harness = await WindowHarness.StartAsync();
         var now = new DateTimeOffset(await harness.Env.GetCurrentTimeAsync(), TimeSpan.Zero);
 
-        var completedPlan = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        // The two windows must start together (the SES window runs while the first is awaited); each type's earliest
+        // legal start depends on the time of day, so move both to the first slot legal for both.
+        var (completedPlan, heldPlan) = await SameStartAsync(harness, "lambda-v40-promotion.yaml", "ses-production-access.yaml");
         var completed = await harness.ScheduleAsync(completedPlan);
-        var heldPlan = await harness.PlanAsync("ses-production-access.yaml");
         var held = await harness.ScheduleAsync(heldPlan);
         var upcomingPlan = await harness.PlanAsync("lambda-v40-promotion.yaml", notBefore: now.AddDays(10));
         var upcoming = await harness.ScheduleAsync(upcomingPlan);
@@ -122,6 +123,20 @@ public sealed class CalendarCommandTests : IDisposable
 
         Assert.Equal(2, exit);
         Assert.Contains("--days 0", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(MaintenancePlan First, MaintenancePlan Second)> SameStartAsync(WindowHarness harness, string first, string second)
+    {
+        var a = await harness.PlanAsync(first);
+        var b = await harness.PlanAsync(second);
+        for (var attempt = 0; a.Window.Start != b.Window.Start && attempt < 10; attempt++)
+        {
+            var later = a.Window.Start > b.Window.Start ? a.Window.Start : b.Window.Start;
+            a = await harness.PlanAsync(first, notBefore: later);
+            b = await harness.PlanAsync(second, notBefore: later);
+        }
+        Assert.True(a.Window.Start == b.Window.Start, $"no common start for {first} ({a.Window.Start:u}) and {second} ({b.Window.Start:u})");
+        return (a, b);
     }
 
     private static async Task WaitForPhaseAsync(WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, WindowPhase phase)
