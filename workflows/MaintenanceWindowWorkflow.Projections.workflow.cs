@@ -30,6 +30,7 @@ public partial class MaintenanceWindowWorkflow
         LastRefusal = ledger.Refusals.Count == 0 ? null : ledger.Refusals[^1],
         RefusalCount = ledger.RefusalCount,
         PolicyHash = prepared?.PolicyHash,
+        Rollout = rolloutNow,
     };
 
     private MaintenanceReport BuildReport(string summary) => new()

@@ -125,7 +125,7 @@ public sealed record WindowCalendar(
             WindowId = execution.Id,
             Title = title ?? execution.Id,
             Type = (type ?? "?").ToLowerInvariant(),
-            Phase = phase ?? "?",
+            Phase = Commands.ListCommand.SplitPhase(phase).Phase,
             Status = execution.Status,
             Start = start,
             End = end,

@@ -2,6 +2,7 @@ using MaintenanceWorkflows.EndToEnd.Tests.Windows;
 using MaintenanceWorkflows.Sandbox;
 using MaintenanceWorkflows.Sandbox.Fleet;
 using MaintenanceWorkflows.Workflows;
+using MaintenanceWorkflows.Workflows.Contracts;
 using MaintenanceWorkflows.Workflows.Plans;
 using MaintenanceWorkflows.Workflows.Rollout;
 using Temporalio.Client;
@@ -123,8 +124,10 @@ public sealed class RolloutTests
         Assert.Equal(1, refused.Done);
         Assert.Equal(["node-01"], harness.World.Fleet.Patched());
         // A stranger's progress signal to the window is refused too, and changes nothing.
-        await window.SignalAsync(RolloutHandlers.Progress, [new RolloutProgressSignal { Token = "guess", StepId = StepId, Line = "all done" }]);
-        await WindowHarness.WaitForAsync(window, s => s.LastRefusal?.Code == MaintenanceWindowWorkflow.RefusedRolloutProgress);
+        await window.SignalAsync(RolloutHandlers.Progress, [new RolloutProgressSignal { Token = "guess", StepId = StepId, Line = "all done", Snapshot = new RolloutSnapshot { Wave = 2, Waves = 2, Hosts = 4, Done = 4 } }]);
+        var afterForgery = await WindowHarness.WaitForAsync(window, s => s.LastRefusal?.Code == MaintenanceWindowWorkflow.RefusedRolloutProgress);
+        Assert.Equal(1, afterForgery.Rollout?.Snapshot?.Done);
+        Assert.DoesNotContain("all done", (await window.DescribeAsync()).TypedSearchAttributes.Get(MaintenanceSearchAttributes.Phase), StringComparison.Ordinal);
 
         var code = await harness.CodeAsync(window.Id, "ops-lead", FleetRolloutWorkflow.ContinuePurpose(StepId, 0));
         await rollout.SignalAsync(RolloutHandlers.Continue, [new ContinueCommand { By = "ops-lead", Code = code, Comment = "canary looks good" }]);
@@ -138,6 +141,73 @@ public sealed class RolloutTests
         var history = (await rollout.FetchHistoryAsync()).ToJson();
         Assert.DoesNotContain(harness.SigningKey, history, StringComparison.Ordinal);
         Assert.DoesNotContain(approveCode, history.Replace("\"" + approveCode + "\"", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rollout_WaitingBetweenWaves_WindowPhaseAttributeAndStatusShowTheRollout()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var plan = await PlanAsync(harness, Rollout("node-{01..04}", new RolloutStrategy
+        {
+            Canary = new HostCount { Count = 1 },
+            Waves = [new HostCount { Percent = 100 }],
+            MaxFailedHosts = new HostCount { Count = 1 },
+            Pause = new RolloutPause { After = PauseAfter.Canary, Approval = true },
+        }));
+        var window = await StartAtWindowAsync(harness, plan);
+        var rollout = harness.Client.GetWorkflowHandle(FleetRolloutWorkflow.IdFor(window.Id, StepId));
+        await WaitForRolloutAsync(rollout, s => s.WaitingFor?.Contains("a continue", StringComparison.Ordinal) == true);
+
+        // The window's own status carries the rollout's counts, not only its child's.
+        var status = await WindowHarness.WaitForAsync(window, s => s.Rollout?.Snapshot is { Wave: 1, Done: 1 });
+        var snapshot = status.Rollout!.Snapshot!;
+        Assert.Equal(StepId, status.Rollout.StepId);
+        Assert.Equal((2, 4, 0, 3, 1, false), (snapshot.Waves, snapshot.Hosts, snapshot.Failed, snapshot.Pending, snapshot.BudgetLeft, snapshot.WaveRunning));
+        var written = new StringWriter();
+        MaintenanceWorkflows.Starter.Commands.StatusCommand.Write(written, window.Id, status);
+        Assert.Contains("rollout:   'patch-nodes' canary, wave 1 of 2: 1/4 hosts done, 0 failed, 3 pending, failure budget 1 left", written.ToString(), StringComparison.Ordinal);
+
+        // So does its Phase search attribute, and `starter list --phase InProgress` still finds it.
+        var phase = (await window.DescribeAsync()).TypedSearchAttributes.Get(MaintenanceSearchAttributes.Phase);
+        Assert.Equal("InProgress: rollout 'patch-nodes': canary (1 of 2): 1/4 done, 0 failed, 3 pending, budget 1 left", phase);
+        var listed = new List<string>();
+        await foreach (var execution in harness.Client.ListWorkflowsAsync(MaintenanceWorkflows.Starter.Commands.ListCommand.Query(WindowPhase.InProgress, includeClosed: false)))
+        {
+            listed.Add(execution.Id);
+        }
+        Assert.Contains(window.Id, listed);
+        Assert.Equal(("InProgress", "rollout 'patch-nodes': canary (1 of 2): 1/4 done, 0 failed, 3 pending, budget 1 left"), MaintenanceWorkflows.Starter.Commands.ListCommand.SplitPhase(phase));
+
+        var code = await harness.CodeAsync(window.Id, "ops-lead", FleetRolloutWorkflow.ContinuePurpose(StepId, 0));
+        await rollout.SignalAsync(RolloutHandlers.Continue, [new ContinueCommand { By = "ops-lead", Code = code }]);
+        var report = await window.GetResultAsync();
+
+        // Once the rollout is over the attribute is the bare phase again.
+        Assert.Equal(WindowPhase.Completed, report.Outcome);
+        Assert.Equal("Completed", (await window.DescribeAsync()).TypedSearchAttributes.Get(MaintenanceSearchAttributes.Phase));
+    }
+
+    [Fact]
+    public async Task Rollout_ThreeWaves_StatusPageGetsOneProgressNoticePerWave()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var plan = await PlanAsync(harness, Rollout("node-{01..06}", new RolloutStrategy { BatchSize = new HostCount { Count = 2 } }));
+
+        var report = await RunAsync(harness, plan);
+
+        Assert.Equal(WindowPhase.Completed, report.Outcome);
+        // One notice per wave, not per host: the six hosts in three waves give three, each delivered once.
+        var progress = report.Notices.Where(n => n.Kind == NoticeKind.Progress).ToList();
+        Assert.Equal(3, progress.Count);
+        Assert.All(progress, n => Assert.Equal(DeliveryStatus.Delivered, Assert.Single(n.Deliveries).Status));
+        var incident = Assert.Single(harness.World.StatusPage.Incidents.Values);
+        var bodies = incident.Bodies.Where(b => b.Contains("Patching", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, bodies.Count);
+        Assert.Contains("Patching 2 of 6 hosts (batch 1, wave 1 of 3; 0 done)", bodies[0], StringComparison.Ordinal);
+        Assert.Contains("Patching 4 of 6 hosts (batch 2, wave 2 of 3; 2 done)", bodies[1], StringComparison.Ordinal);
+        Assert.Contains("Patching 6 of 6 hosts (batch 3, wave 3 of 3; 4 done)", bodies[2], StringComparison.Ordinal);
+        // Mailing lists are not sent a notice per wave.
+        Assert.DoesNotContain(report.Notices.Where(n => n.Kind == NoticeKind.Progress).SelectMany(n => n.Deliveries), d => d.Channel.Contains("email", StringComparison.Ordinal));
     }
 
     [Fact]
