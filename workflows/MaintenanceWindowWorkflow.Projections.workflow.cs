@@ -29,6 +29,7 @@ public partial class MaintenanceWindowWorkflow
         WaitingFor = progress.WaitingFor,
         LastRefusal = ledger.Refusals.Count == 0 ? null : ledger.Refusals[^1],
         RefusalCount = ledger.RefusalCount,
+        Refusals = [.. ledger.Refusals],
         PolicyHash = prepared?.PolicyHash,
         Rollout = rolloutNow,
     };

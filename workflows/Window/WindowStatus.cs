@@ -46,6 +46,9 @@ public sealed record WindowStatus
     /// <summary>Refused signals and updates so far (only the last few are kept in full).</summary>
     public int RefusalCount { get; init; }
 
+    /// <summary>The latest refusals in full, oldest first (at most <see cref="MaintenanceWindowWorkflow.KeepLast"/>), as the report lists them.</summary>
+    public IReadOnlyList<RefusalRecord> Refusals { get; init; } = [];
+
     /// <summary>The rollout step running now, as its last report said; null when no rollout runs.</summary>
     public WindowRolloutProgress? Rollout { get; init; }
 }
