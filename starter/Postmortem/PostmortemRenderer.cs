@@ -129,7 +129,7 @@ public static class PostmortemRenderer
         Title = Cell(r.Title),
         Outcome = Cell(r.Outcome),
         Summary = Cell(r.Summary),
-        Counts = r.Hosts == 0 ? null : $"{r.Hosts} host(s): {r.Patched} patched, {r.Failed} failed, {r.NotStarted} not started, {r.RolledBack} rolled back, {r.StillChanged} still changed",
+        Counts = r.Hosts == 0 ? null : $"{r.Hosts} host(s): {r.Patched} patched, {r.Failed} failed, {r.NotStarted} not started, {r.RolledBack} rolled back{(r.RollbackAsked ? $", {r.StillChanged} still changed" : string.Empty)}",
         Waves = r.Waves.Select(w => new WaveView(
             Cell(w.Name),
             w.Hosts,

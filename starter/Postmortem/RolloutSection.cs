@@ -33,7 +33,11 @@ public sealed record RolloutSection
 
     public int RolledBack { get; init; }
 
+    /// <summary>Hosts still carrying the change; it matters when <see cref="RollbackAsked"/>.</summary>
     public int StillChanged { get; init; }
+
+    /// <summary>Whether anything asked for hosts to be rolled back: a halt (onFailure) or the window's rollback.</summary>
+    public bool RollbackAsked { get; init; }
 
     public IReadOnlyList<WaveRecord> Waves { get; init; } = [];
 
@@ -114,13 +118,15 @@ public sealed record RolloutSection
             StepId = step.Id,
             Title = step.Title,
             Outcome = outcome,
-            Summary = run.Undo is { } u2 ? $"{patch.Summary}; undo: {u2.Summary}" : patch.Summary,
+            // An undo of a halted rollout quotes the patch run's summary; once is enough.
+            Summary = run.Undo is { } u2 ? $"{patch.Summary}; undo: {u2.Summary.Replace($" ({patch.Summary})", string.Empty, StringComparison.Ordinal)}" : patch.Summary,
             Hosts = names.Count,
             Patched = patched,
             Failed = failed,
             NotStarted = notStarted,
             RolledBack = rolledBack,
             StillChanged = stillChanged,
+            RollbackAsked = run.UndoStartedAt is not null || patch.Outcome == RolloutOutcome.Halted,
             Waves = patch.Waves,
             HostRows = lines,
             Collapsed = !listAll,

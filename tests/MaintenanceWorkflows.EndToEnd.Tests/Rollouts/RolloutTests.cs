@@ -211,6 +211,61 @@ public sealed class RolloutTests
     }
 
     [Fact]
+    public async Task Rollout_Postmortem_ListsEveryHostWithItsWaveAndPutsTheWavesInTheTimeline()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        harness.World.Fleet.FailAfterPatch("node-04");
+        var plan = await PlanAsync(harness, Rollout("node-{01..06}", new RolloutStrategy
+        {
+            BatchSize = new HostCount { Count = 2 },
+            MaxFailedHosts = new HostCount { Count = 1 },
+        }));
+        Assert.Equal(WindowPhase.Completed, (await RunAsync(harness, plan)).Outcome);
+
+        var markdown = await PostmortemAsync(harness, plan);
+
+        Assert.Contains("## Rollout `patch-nodes`: Patch the sandbox nodes", markdown, StringComparison.Ordinal);
+        Assert.Contains("- **Hosts:** 6 host(s): 5 patched, 1 failed, 0 not started, 0 rolled back\n", markdown, StringComparison.Ordinal);
+        Assert.Matches(@"\| batch 2 \| 2 \| 1 \| 1 \| [0-9-]+ [0-9:]+ \| [0-9-]+ [0-9:]+ \| - \|", markdown);
+        // Six hosts: every one is listed with its wave, its result and whether it was rolled back.
+        foreach (var host in new[] { "node-01", "node-02", "node-03", "node-05", "node-06" })
+        {
+            Assert.Matches($@"\| {host} \| batch [123] \| patched \| [0-9-]+ [0-9:]+ \| - \|", markdown);
+        }
+        Assert.Matches(@"\| node-04 \| batch 2 \| FAILED: [^|]*503[^|]* \| [0-9-]+ [0-9:]+ \| - \|", markdown);
+        // The waves in the timeline: a line when each starts and when it ends, none per host.
+        Assert.Contains("rollout 'patch-nodes' batch 1 started: 2 host(s)", markdown, StringComparison.Ordinal);
+        Assert.Contains("rollout 'patch-nodes' batch 2 finished: 1 done, 1 failed", markdown, StringComparison.Ordinal);
+        Assert.Contains("rollout 'patch-nodes' batch 3 finished: 2 done, 0 failed", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("'RolloutProgress' signal", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rollout_PostmortemAfterRollbackAll_SaysWhichHostsWereRolledBackAndWhichNeverStarted()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        harness.World.Fleet.FailAfterPatch("node-03");
+        var plan = await PlanAsync(harness, Rollout("node-{01..06}", new RolloutStrategy
+        {
+            BatchSize = new HostCount { Count = 2 },
+            MaxUnavailable = new HostCount { Count = 1 },
+            MaxFailedHosts = new HostCount { Count = 0 },
+            OnFailure = RolloutFailureAction.RollbackAll,
+        }));
+        Assert.Equal(WindowPhase.RolledBack, (await RunAsync(harness, plan)).Outcome);
+
+        var markdown = await PostmortemAsync(harness, plan);
+
+        Assert.Contains("- **Outcome:** Halted, then Undone - ", markdown, StringComparison.Ordinal);
+        Assert.Contains("- **Hosts:** 6 host(s): 2 patched, 1 failed, 3 not started, 3 rolled back, 0 still changed", markdown, StringComparison.Ordinal);
+        Assert.Matches(@"\| node-01 \| batch 1 \| patched \| [0-9-]+ [0-9:]+ \| yes \|", markdown);
+        Assert.Matches(@"\| node-03 \| batch 2 \| FAILED: [^|]+ \| [0-9-]+ [0-9:]+ \| yes \|", markdown);
+        Assert.Contains("| node-04 | batch 2 | not started | - | - |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| node-06 | batch 3 | not started | - | - |", markdown, StringComparison.Ordinal);
+        Assert.Contains("undo of rollout 'patch-nodes' started", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Rollout_AbortMidBatch_StopsNewHostsAndUndoesWhatChanged()
     {
         await using var harness = await WindowHarness.StartAsync();
@@ -337,6 +392,25 @@ public sealed class RolloutTests
         var now = new DateTimeOffset(await harness.Env.GetCurrentTimeAsync(), TimeSpan.Zero);
         await harness.Env.DelayAsync(plan.Window.Start - now + TimeSpan.FromSeconds(1));
         return handle;
+    }
+
+    /// <summary>`starter postmortem` for the plan's window, through the real command line; returns postmortem.md.</summary>
+    private static async Task<string> PostmortemAsync(WindowHarness harness, MaintenancePlan plan)
+    {
+        var directory = Directory.CreateTempSubdirectory("rollout-postmortem-").FullName;
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var exit = await MaintenanceWorkflows.Starter.Commands.StarterCli.RunAsync(
+                ["postmortem", MaintenanceWindowInput.WorkflowIdFor(plan.Id), "--out", directory, "--address", harness.Env.Server.Target], output, error);
+            Assert.True(exit == 0, error.ToString());
+            return await File.ReadAllTextAsync(Path.Combine(directory, MaintenanceWorkflows.Starter.Postmortem.PostmortemWriter.MarkdownFile));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     private static async Task<MaintenanceReport> RunAsync(WindowHarness harness, MaintenancePlan plan) =>
