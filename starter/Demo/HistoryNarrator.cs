@@ -1,6 +1,7 @@
 using System.Globalization;
 using MaintenanceWorkflows.Starter.Postmortem;
 using MaintenanceWorkflows.Workflows.Contracts;
+using MaintenanceWorkflows.Workflows.Rollout;
 using Temporalio.Api.History.V1;
 using Temporalio.Client;
 
@@ -59,6 +60,9 @@ public sealed class HistoryNarrator(TextWriter output, object writeLock)
     {
         PhaseEntered entered => $"phase -> {entered.Phase}",
         RolloutReported reported => reported.Detail,
+
+        // A rollout's reports carry the token it shares with its window; the Phase lines above say the same.
+        CommandReceived { Name: RolloutHandlers.Progress } => null,
         CommandReceived { Via: Workflows.SignalChannel.Signal } signal => $"signal {signal.Name} {signal.Payload?.GetRawText() ?? "(no argument)"}",
         CommandReceived update => $"update {update.Name} {update.Payload?.GetRawText()}",
         ActivityEvent activity => DescribeActivity(activity),

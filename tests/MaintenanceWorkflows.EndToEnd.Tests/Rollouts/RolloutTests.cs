@@ -238,6 +238,14 @@ public sealed class RolloutTests
         Assert.Contains("rollout 'patch-nodes' batch 2 finished: 1 done, 1 failed", markdown, StringComparison.Ordinal);
         Assert.Contains("rollout 'patch-nodes' batch 3 finished: 2 done, 0 failed", markdown, StringComparison.Ordinal);
         Assert.DoesNotContain("'RolloutProgress' signal", markdown, StringComparison.Ordinal);
+
+        // The demo's narration reads the same events: the waves as the window showed them, never the rollout's token.
+        var history = await harness.Client.GetWorkflowHandle(MaintenanceWindowInput.WorkflowIdFor(plan.Id)).FetchHistoryAsync();
+        using var narration = new StringWriter();
+        new MaintenanceWorkflows.Starter.Demo.HistoryNarrator(narration, new object()).Narrate(history.Id, history.Events);
+        Assert.Contains("rollout 'patch-nodes': batch 2 (2 of 3): 2/6 done, 0 failed, 4 pending, budget 1 left", narration.ToString(), StringComparison.Ordinal);
+        Assert.Contains("notice progress -> status-page", narration.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(RolloutHandlers.Progress, narration.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
