@@ -92,6 +92,8 @@ public static class HistoryParser
         {
             switch (windowEvent)
             {
+                case PhaseEntered { Phase: var same } when same == phase:
+                    break;
                 case PhaseEntered entered:
                     ClosePhase(entered.At);
                     phase = entered.Phase;

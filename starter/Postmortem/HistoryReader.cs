@@ -32,6 +32,7 @@ public sealed class HistoryReader
     private MaintenancePlan? plan;
     private DateTimeOffset windowEnd;
     private WindowPhase phase = WindowPhase.Scheduled;
+    private bool phaseSeen;
     private int verificationRound;
     private long lastVerificationTask = -1;
 
@@ -206,9 +207,11 @@ public sealed class HistoryReader
             var colon = value.IndexOf(':', StringComparison.Ordinal);
             if (Enum.TryParse<WindowPhase>(colon < 0 ? value : value[..colon], out var next))
             {
-                if (next != phase)
+                // The first upsert is the run's own word on its phase (Scheduled, or where a continued run stands).
+                if (next != phase || !phaseSeen)
                 {
                     phase = next;
+                    phaseSeen = true;
                     events.Add(new PhaseEntered(at, next));
                 }
                 if (colon >= 0)

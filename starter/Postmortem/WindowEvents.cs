@@ -18,7 +18,7 @@ public sealed record WindowStarted(DateTimeOffset At, MaintenanceWindowInput? In
 /// <summary>The worker prepared the window: the policy, its hash and the schedule, as recorded.</summary>
 public sealed record WindowPrepared(DateTimeOffset At, PreparedWindow Prepared) : WindowEvent(At);
 
-/// <summary>The window entered a phase (its <c>Phase</c> search attribute changed phase).</summary>
+/// <summary>The window entered a phase (its <c>Phase</c> search attribute changed phase, or named it for the first time in this run).</summary>
 public sealed record PhaseEntered(DateTimeOffset At, WindowPhase Phase) : WindowEvent(At);
 
 /// <summary>
