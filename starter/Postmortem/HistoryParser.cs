@@ -212,7 +212,7 @@ public static class HistoryParser
                 }
                 else if (rollout.LastReport is { } report)
                 {
-                    timeline.Add(new(rollout.LastReportAt!.Value, TimelineCategory.Rollout, null, $"rollout '{id}' still running, last reported {report}"));
+                    timeline.Add(new(rollout.LastReportAt!.Value, TimelineCategory.Rollout, null, $"rollout '{id}' still running; the window last showed {report}"));
                 }
                 if (rollout.UndoStartedAt is { } undoStarted)
                 {

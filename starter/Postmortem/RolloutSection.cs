@@ -58,7 +58,7 @@ public sealed record RolloutSection
             var state = run.Patch is { } invalid ? $"{invalid.Outcome}"
                 : run.ClosedAt is null ? "running"
                 : "did not complete";
-            var summary = run.Patch?.Summary ?? run.Failure ?? (run.LastReport is { } report ? $"last reported: {report}" : "started; no wave reported yet");
+            var summary = run.Patch?.Summary ?? run.Failure ?? (run.LastReport is { } report ? $"the window last showed {report}" : "started; no wave reported yet");
             return new RolloutSection { StepId = step.Id, Title = step.Title, Outcome = state, Summary = summary, Waves = run.Patch?.Waves ?? [] };
         }
 

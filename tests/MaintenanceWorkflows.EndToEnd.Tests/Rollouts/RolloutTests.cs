@@ -178,6 +178,11 @@ public sealed class RolloutTests
         Assert.Contains(window.Id, listed);
         Assert.Equal(("InProgress", "rollout 'patch-nodes': canary (1 of 2): 1/4 done, 0 failed, 3 pending, budget 1 left"), MaintenanceWorkflows.Starter.Commands.ListCommand.SplitPhase(phase));
 
+        // A postmortem of the running window says where the rollout stands, from what the window showed.
+        var running = await PostmortemAsync(harness, plan);
+        Assert.Contains("- **Outcome:** running - the window last showed rollout 'patch-nodes': canary (1 of 2): 1/4 done, 0 failed, 3 pending, budget 1 left", running, StringComparison.Ordinal);
+        Assert.Contains("rollout 'patch-nodes' still running; the window last showed rollout 'patch-nodes': canary (1 of 2)", running, StringComparison.Ordinal);
+
         var code = await harness.CodeAsync(window.Id, "ops-lead", FleetRolloutWorkflow.ContinuePurpose(StepId, 0));
         await rollout.SignalAsync(RolloutHandlers.Continue, [new ContinueCommand { By = "ops-lead", Code = code }]);
         var report = await window.GetResultAsync();
