@@ -178,6 +178,14 @@ public sealed class RolloutTests
         Assert.Contains(window.Id, listed);
         Assert.Equal(("InProgress", "rollout 'patch-nodes': canary (1 of 2): 1/4 done, 0 failed, 3 pending, budget 1 left"), MaintenanceWorkflows.Starter.Commands.ListCommand.SplitPhase(phase));
 
+        using (var listOutput = new StringWriter())
+        {
+            Assert.Equal(0, await MaintenanceWorkflows.Starter.Commands.StarterCli.RunAsync(["list", "--phase", "InProgress", "--address", harness.Env.Server.Target], listOutput, TextWriter.Null));
+            Assert.Contains("InProgress (1)", listOutput.ToString(), StringComparison.Ordinal);
+            Assert.Contains($"{window.Id}", listOutput.ToString(), StringComparison.Ordinal);
+            Assert.Contains("[rollout 'patch-nodes': canary (1 of 2): 1/4 done, 0 failed, 3 pending, budget 1 left]", listOutput.ToString(), StringComparison.Ordinal);
+        }
+
         // A postmortem of the running window says where the rollout stands, from what the window showed.
         var running = await PostmortemAsync(harness, plan);
         Assert.Contains("- **Outcome:** running - the window last showed rollout 'patch-nodes': canary (1 of 2): 1/4 done, 0 failed, 3 pending, budget 1 left", running, StringComparison.Ordinal);
