@@ -150,9 +150,11 @@ public static class HistoryParser
         {
             if (prepared is null)
             {
-                throw new HistoryFormatException(activities.Values.Any(a => a.ActivityType == ActivityNames.PrepareWindow)
-                    ? $"'{windowId}' is still waiting for a worker to prepare it (its {ActivityNames.PrepareWindow} has not completed); try again shortly."
-                    : $"'{windowId}' was never prepared by a worker (no {ActivityNames.PrepareWindow} in its history); start a worker and try again.");
+                var prepare = activities.Values.FirstOrDefault(a => a.ActivityType == ActivityNames.PrepareWindow);
+                throw new HistoryFormatException(
+                    prepare is null ? $"'{windowId}' was never prepared by a worker (no {ActivityNames.PrepareWindow} in its history); start a worker and try again."
+                    : prepare.Outcome == ActivityOutcome.Succeeded ? $"the {ActivityNames.PrepareWindow} result of '{windowId}' cannot be read."
+                    : $"'{windowId}' is still waiting for a worker to prepare it (its {ActivityNames.PrepareWindow} has not completed); try again shortly.");
             }
             timeline.Insert(0, new(start.At, TimelineCategory.Window, scheduledBy, $"window scheduled: {input.Plan.Title} ({input.Plan.Type.ToString().ToLowerInvariant()}), {ZoneMath.FormatUtc(input.Plan.Window.Start)} - {ZoneMath.FormatUtc(input.Plan.Window.End)}"));
             if (closure is not null)

@@ -36,9 +36,6 @@ public sealed class HistoryReader
     private int verificationRound;
     private long lastVerificationTask = -1;
 
-    /// <summary>The phase the window is in as of the events read so far.</summary>
-    public WindowPhase Phase => phase;
-
     /// <summary>Decodes one event; most events mean nothing to people and yield nothing.</summary>
     public IReadOnlyList<WindowEvent> Read(HistoryEvent e)
     {
@@ -216,7 +213,7 @@ public sealed class HistoryReader
                 }
                 if (colon >= 0)
                 {
-                    events.Add(new RolloutReported(at, next, value[(colon + 1)..].Trim()));
+                    events.Add(new RolloutReported(at, value[(colon + 1)..].Trim()));
                 }
             }
         }

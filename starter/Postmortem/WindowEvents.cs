@@ -25,7 +25,7 @@ public sealed record PhaseEntered(DateTimeOffset At, WindowPhase Phase) : Window
 /// The window's <c>Phase</c> attribute showed what a running rollout reported ("rollout 'x': batch 2 (2 of 4): ...");
 /// the window writes it only for reports from its own rollouts.
 /// </summary>
-public sealed record RolloutReported(DateTimeOffset At, WindowPhase Phase, string Detail) : WindowEvent(At);
+public sealed record RolloutReported(DateTimeOffset At, string Detail) : WindowEvent(At);
 
 /// <summary>The window's end moved (an extension).</summary>
 public sealed record WindowEndMoved(DateTimeOffset At, DateTimeOffset From, DateTimeOffset To) : WindowEvent(At);
