@@ -221,6 +221,15 @@ public sealed class RolloutTests
         Assert.Contains("Patching 6 of 6 hosts (batch 3, wave 3 of 3; 4 done)", bodies[2], StringComparison.Ordinal);
         // Mailing lists are not sent a notice per wave.
         Assert.DoesNotContain(report.Notices.Where(n => n.Kind == NoticeKind.Progress).SelectMany(n => n.Deliveries), d => d.Channel.Contains("email", StringComparison.Ordinal));
+
+        // The window's history (notices interleaved with the rollout's reports, the Phase upserts) and the rollout's replay on today's code.
+        var replayer = new Temporalio.Worker.WorkflowReplayer(new Temporalio.Worker.WorkflowReplayerOptions { DebugMode = true }
+            .AddWorkflow<MaintenanceWindowWorkflow>().AddWorkflow<FleetRolloutWorkflow>());
+        foreach (var id in new[] { MaintenanceWindowInput.WorkflowIdFor(plan.Id), FleetRolloutWorkflow.IdFor(MaintenanceWindowInput.WorkflowIdFor(plan.Id), StepId) })
+        {
+            var replayed = await replayer.ReplayWorkflowAsync(await harness.Client.GetWorkflowHandle(id).FetchHistoryAsync(), throwOnReplayFailure: false);
+            Assert.True(replayed.ReplayFailure is null, $"{id} does not replay: {replayed.ReplayFailure}");
+        }
     }
 
     [Fact]
