@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using MaintenanceWorkflows.Starter.Postmortem;
 using MaintenanceWorkflows.Workflows.Contracts;
 using MaintenanceWorkflows.Workflows.Rollout;
@@ -63,8 +65,8 @@ public sealed class HistoryNarrator(TextWriter output, object writeLock)
 
         // A rollout's reports carry the token it shares with its window; the Phase lines above say the same.
         CommandReceived { Name: RolloutHandlers.Progress } => null,
-        CommandReceived { Via: Workflows.SignalChannel.Signal } signal => $"signal {signal.Name} {signal.Payload?.GetRawText() ?? "(no argument)"}",
-        CommandReceived update => $"update {update.Name} {update.Payload?.GetRawText()}",
+        CommandReceived { Via: Workflows.SignalChannel.Signal } signal => $"signal {signal.Name} {WithoutCodes(signal.Payload) ?? "(no argument)"}",
+        CommandReceived update => $"update {update.Name} {WithoutCodes(update.Payload)}",
         ActivityEvent activity => DescribeActivity(activity),
         RolloutClosed { Result: { } result } rollout => $"{rollout.Mode.ToString().ToLowerInvariant()} rollout '{rollout.Step.Id}' {result.Outcome}",
         WindowClosed { Closure.Report: { } report } => $"CLOSED {report.Outcome}: {report.Summary}",
@@ -95,6 +97,27 @@ public sealed class HistoryNarrator(TextWriter output, object writeLock)
             (ActivityChange.Closed, _) => $"{run.Summary ?? run.ActivityType}: {(run.Outcome == ActivityOutcome.Failed ? "FAILED" : run.Outcome.ToString().ToUpperInvariant())}: {run.Detail}",
             _ => null,
         };
+    }
+
+    /// <summary>The argument as JSON with any proof code masked: the narration is a log, and a code is a credential until it is used.</summary>
+    private static string? WithoutCodes(JsonElement? payload)
+    {
+        if (payload is not { } element)
+        {
+            return null;
+        }
+        if (JsonNode.Parse(element.GetRawText()) is not JsonObject obj)
+        {
+            return element.GetRawText();
+        }
+        foreach (var name in obj.Select(p => p.Key).Where(k => string.Equals(k, "code", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            if (obj[name] is JsonValue value && value.TryGetValue<string>(out var code) && code.Length > 0)
+            {
+                obj[name] = "(proof code)";
+            }
+        }
+        return obj.ToJsonString();
     }
 
     private static string? Undelivered(IReadOnlyList<ChannelDelivery> deliveries)

@@ -56,6 +56,12 @@ public sealed class HistoryReaderTests
         Assert.Equal(scheduledNotices, lines.Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @" notice [a-z-]+ -> [a-z-]+")));
         var report = HistoryParser.Parse(history.Id, history).Report!;
         Assert.Contains(lines, l => l.Contains($"CLOSED {report.Outcome}: {report.Summary}", StringComparison.Ordinal));
+        // Votes and extensions show, their proof codes do not.
+        if (name == "happy-path")
+        {
+            Assert.Contains(lines, l => l.Contains("signal Approve {\"Approver\":\"T-JOSH\",\"Code\":\"(proof code)\"", StringComparison.Ordinal));
+        }
+        Assert.DoesNotMatch(@"k1-[A-Z0-9]{4}-[A-Z0-9]{4}", output.ToString());
         // Every phase the window entered, in order, as its report lists them.
         var narrated = lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @" phase -> (\w+)")).Where(m => m.Success).Select(m => m.Groups[1].Value);
         Assert.Equal(report.Phases.Select(p => p.Phase.ToString()), narrated);
