@@ -6,6 +6,7 @@ using MaintenanceWorkflows.Sandbox;
 using MaintenanceWorkflows.Sandbox.Fleet;
 using MaintenanceWorkflows.Starter.Commands;
 using MaintenanceWorkflows.Starter.Demo;
+using MaintenanceWorkflows.Starter.Postmortem;
 using MaintenanceWorkflows.Workflows;
 using MaintenanceWorkflows.Workflows.Plans;
 using MaintenanceWorkflows.Workflows.Rollout;
@@ -85,11 +86,17 @@ public static class RolloutBench
             histories.Add((execution.Id, execution.HistoryLength));
         }
         var largest = histories.MaxBy(h => h.Events);
+        // The postmortem reads only the window's own history (the rollout's compact result is in it), so it stays small.
+        var windowHistory = await client.GetWorkflowHandle(handle.Id).FetchHistoryAsync();
+        var postmortemClock = Stopwatch.StartNew();
+        var markdown = PostmortemRenderer.Render(PostmortemAnalysis.Analyze(HistoryParser.Parse(handle.Id, windowHistory)), DateTimeOffset.UtcNow);
+        postmortemClock.Stop();
         return string.Create(
             CultureInfo.InvariantCulture,
             $"{hosts,6} hosts ({patched} patched)  wall {wall.Elapsed.TotalSeconds,7:F1} s  {hosts / wall.Elapsed.TotalSeconds,7:F1} hosts/s  " +
             $"workflows {histories.Count,4}  largest history {largest.Events,6} events ({Kind(largest.Id)})  total {histories.Sum(h => h.Events),8} events  " +
-            $"working set {memoryBefore / 1048576.0:F0} -> peak {peak / 1048576.0:F0} MiB");
+            $"working set {memoryBefore / 1048576.0:F0} -> peak {peak / 1048576.0:F0} MiB  " +
+            $"postmortem {postmortemClock.Elapsed.TotalMilliseconds:F0} ms, {markdown.Length / 1024.0:F0} KiB, {markdown.Split('\n').Length} lines");
     }
 
     private static string Kind(string id) => id.Contains("-rollout-", StringComparison.Ordinal) ? (id.Contains("-c", StringComparison.Ordinal) && id.LastIndexOf("-c", StringComparison.Ordinal) > id.IndexOf("-rollout-", StringComparison.Ordinal) ? "a batch chunk" : "the rollout") : "the window";

@@ -29,7 +29,9 @@ public partial class MaintenanceWindowWorkflow
         WaitingFor = progress.WaitingFor,
         LastRefusal = ledger.Refusals.Count == 0 ? null : ledger.Refusals[^1],
         RefusalCount = ledger.RefusalCount,
+        Refusals = [.. ledger.Refusals],
         PolicyHash = prepared?.PolicyHash,
+        Rollout = rolloutNow,
     };
 
     private MaintenanceReport BuildReport(string summary) => new()

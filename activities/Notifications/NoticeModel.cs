@@ -196,6 +196,7 @@ public sealed record NoticeModel
                 RolledBack = facts.RolledBack,
                 NotUndone = facts.NotUndone,
                 ReminderNumber = facts.ReminderNumber,
+                Rollout = facts.Rollout,
             },
         };
     }
@@ -517,6 +518,9 @@ public sealed record FactsView
     public required IReadOnlyList<string> NotUndone { get; init; }
 
     public int? ReminderNumber { get; init; }
+
+    /// <summary>The rollout wave that started (progress notices); null otherwise.</summary>
+    public RolloutNoticeFacts? Rollout { get; init; }
 }
 
 public sealed record VerificationView

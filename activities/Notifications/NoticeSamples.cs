@@ -40,6 +40,7 @@ internal static class NoticeSamples
         ApprovalsMissing = 1,
         ApprovalDeadline = Start.AddHours(-1),
         ReminderNumber = 1,
+        Rollout = new RolloutNoticeFacts { Step = "Patch the Proxmox hosts", Wave = 3, Waves = 8, WaveName = "batch 2", WaveHosts = 1, Hosts = 8, Done = 2, Failed = 0 },
     };
 
     private static MaintenancePolicy Policy() => new()

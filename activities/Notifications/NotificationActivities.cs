@@ -106,7 +106,7 @@ public sealed class NotificationActivities(
     internal static StatusPageMaintenanceStatus? StatusFor(NoticeKind kind) => kind switch
     {
         NoticeKind.PreMaintenance or NoticeKind.Reminder or NoticeKind.Postponed => StatusPageMaintenanceStatus.Scheduled,
-        NoticeKind.InProgress or NoticeKind.Extended => StatusPageMaintenanceStatus.InProgress,
+        NoticeKind.InProgress or NoticeKind.Extended or NoticeKind.Progress => StatusPageMaintenanceStatus.InProgress,
         NoticeKind.Completion or NoticeKind.Rollback or NoticeKind.Cancelled => StatusPageMaintenanceStatus.Completed,
         _ => null,
     };

@@ -1,3 +1,4 @@
+using MaintenanceWorkflows.Starter.Postmortem;
 using MaintenanceWorkflows.Workflows;
 using MaintenanceWorkflows.Workflows.Plans;
 using Temporalio.Api.Enums.V1;
@@ -125,7 +126,7 @@ public sealed record WindowCalendar(
             WindowId = execution.Id,
             Title = title ?? execution.Id,
             Type = (type ?? "?").ToLowerInvariant(),
-            Phase = phase ?? "?",
+            Phase = Commands.ListCommand.SplitPhase(phase).Phase,
             Status = execution.Status,
             Start = start,
             End = end,
@@ -168,8 +169,8 @@ public sealed record WindowCalendar(
     {
         await foreach (var e in handle.FetchHistoryEventsAsync())
         {
-            var payload = e.WorkflowExecutionStartedEventAttributes?.Input?.Payloads_.FirstOrDefault();
-            return payload is null ? null : DataConverter.Default.PayloadConverter.ToValue<MaintenanceWindowInput>(payload).Plan;
+            // The first event is the start; the one history reader decodes it (null when it is not a window's).
+            return new HistoryReader().Read(e).OfType<WindowStarted>().FirstOrDefault()?.Input?.Plan;
         }
         return null;
     }

@@ -21,7 +21,8 @@ public static class ListCommand
         var query = $"WorkflowType = '{nameof(MaintenanceWindowWorkflow)}'";
         if (phase is { } p)
         {
-            query += $" AND Phase = '{p}'";
+            // A window running a rollout shows it after its phase ("InProgress: rollout 'x': batch 2 ..."): match both.
+            query += $" AND (Phase = '{p}' OR Phase STARTS_WITH '{p}:')";
         }
         if (!includeClosed)
         {
@@ -47,7 +48,8 @@ public static class ListCommand
                 DateTimeOffset? start = attributes.TryGetValue(MaintenanceSearchAttributes.WindowStart, out var s) ? s : null;
                 attributes.TryGetValue(MaintenanceSearchAttributes.MaintenanceType, out var type);
                 var title = execution.Memo.TryGetValue("Title", out var memo) ? await memo.ToValueAsync<string>() : string.Empty;
-                rows.Add((windowPhase ?? "?", execution.Id, start, type ?? "?", title));
+                var (bare, detail) = SplitPhase(windowPhase);
+                rows.Add((bare, execution.Id, start, type ?? "?", detail is null ? title : $"{title} [{detail}]"));
             }
         }
         catch (Exception e) when (Connection.TryExplain(e, "(list)", error, out var exit))
@@ -68,5 +70,16 @@ public static class ListCommand
             }
         }
         return 0;
+    }
+
+    /// <summary>"InProgress: rollout 'x': batch 2 ..." is the phase InProgress with what it is doing; a bare phase has no detail.</summary>
+    public static (string Phase, string? Detail) SplitPhase(string? attribute)
+    {
+        if (attribute is null)
+        {
+            return ("?", null);
+        }
+        var colon = attribute.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? (attribute, null) : (attribute[..colon], attribute[(colon + 1)..].Trim());
     }
 }

@@ -30,6 +30,7 @@ public static class PostmortemCommand
         var windowId = Connection.WindowId(window);
         var directory = outDir ?? Path.Combine("postmortems", windowId);
         WorkflowHistory history;
+        RecordedRefusals? running = null;
         try
         {
             if (historyFile is not null)
@@ -44,6 +45,8 @@ public static class PostmortemCommand
                     return Connection.ExitUnavailable;
                 }
                 history = await PostmortemWriter.FetchAsync(client, windowId);
+                using var answer = WindowArguments.AnswerDeadline(parse);
+                running = await PostmortemWriter.RunningRefusalsAsync(client, history, answer.Token);
             }
         }
         catch (HistoryFormatException e)
@@ -58,7 +61,7 @@ public static class PostmortemCommand
 
         try
         {
-            var files = PostmortemWriter.Write(history, directory, DateTimeOffset.UtcNow, saveHistory: historyFile is null);
+            var files = PostmortemWriter.Write(history, directory, DateTimeOffset.UtcNow, saveHistory: historyFile is null, running);
             var a = files.Analysis;
             output.WriteLine($"{windowId}: {a.Outcome}{(a.History.IsRunning ? " (still running)" : string.Empty)}, severity {a.Severity ?? "none"}");
             output.WriteLine($"  wrote {files.MarkdownPath}");

@@ -67,6 +67,10 @@ public static class StatusCommand
         {
             Row(output, "waiting", waiting);
         }
+        if (status.Rollout is { } rollout)
+        {
+            Row(output, "rollout", RolloutLine(rollout));
+        }
         var a = status.Approvals;
         Row(
             output,
@@ -124,6 +128,18 @@ public static class StatusCommand
         {
             Row(output, "refused", $"{refusal.Handler} from {refusal.By ?? "(unknown)"}: {refusal.Reason}");
         }
+    }
+
+    /// <summary>"'patch-nodes' batch 2 of 4: 3/8 hosts done, 0 failed, 5 pending, failure budget 1 left".</summary>
+    public static string RolloutLine(WindowRolloutProgress rollout)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        if (rollout.Snapshot is not { } s)
+        {
+            return $"'{rollout.StepId}' {rollout.Line}";
+        }
+        var wave = s.Outcome is { } outcome ? outcome.ToString() : $"{s.WaveName ?? "starting"}, wave {s.Wave} of {s.Waves}";
+        return $"'{rollout.StepId}' {(s.Mode == Workflows.Rollout.RolloutMode.Undo ? "undo, " : string.Empty)}{wave}: {s.Done}/{s.Hosts} hosts done, {s.Failed} failed, {s.Pending} pending, failure budget {s.BudgetLeft} left";
     }
 
     private static void Row(TextWriter output, string label, string value) => output.WriteLine($"  {label + ":",-11}{value}");

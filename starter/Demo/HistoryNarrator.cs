@@ -1,34 +1,51 @@
 using System.Globalization;
-using MaintenanceWorkflows.Workflows;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MaintenanceWorkflows.Starter.Postmortem;
 using MaintenanceWorkflows.Workflows.Contracts;
-using MaintenanceWorkflows.Workflows.Plans;
-using Temporalio.Api.Common.V1;
+using MaintenanceWorkflows.Workflows.Rollout;
 using Temporalio.Api.History.V1;
 using Temporalio.Client;
-using Temporalio.Converters;
 
 namespace MaintenanceWorkflows.Starter.Demo;
 
 /// <summary>
 /// Follows a window's execution history as it grows (long-polling GetWorkflowExecutionHistory, as the
 /// Temporal UI does) and prints what a person watching the window cares about, stamped with the
-/// event's server time: phases, notices, votes, steps, failing checks, compensations, the outcome.
+/// event's server time: phases, rollout waves, notices, votes, steps, failing checks, compensations, the
+/// outcome. The events are decoded by the same <see cref="HistoryReader"/> the postmortem uses.
 /// </summary>
 public sealed class HistoryNarrator(TextWriter output, object writeLock)
 {
-    private static readonly IPayloadConverter Converter = DataConverter.Default.PayloadConverter;
-
     public async Task FollowAsync(WorkflowHandle handle, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        var scheduled = new Dictionary<long, (string Type, string? Summary)>();
+        var reader = new HistoryReader();
         var options = new WorkflowHistoryEventFetchOptions { WaitNewEvent = true, Rpc = new RpcOptions { CancellationToken = ct } };
         await foreach (var e in handle.FetchHistoryEventsAsync(options).WithCancellation(ct))
         {
-            var line = Describe(e, scheduled);
-            if (line is not null)
+            Narrate(reader, handle.Id, e);
+        }
+    }
+
+    /// <summary>Narrates a history that is already written (an export, a finished window), as following it would have.</summary>
+    public void Narrate(string windowId, IEnumerable<HistoryEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var reader = new HistoryReader();
+        foreach (var e in events)
+        {
+            Narrate(reader, windowId, e);
+        }
+    }
+
+    private void Narrate(HistoryReader reader, string windowId, HistoryEvent e)
+    {
+        foreach (var windowEvent in reader.Read(e))
+        {
+            if (Describe(windowEvent) is { } line)
             {
-                Write(e.EventTime.ToDateTimeOffset(), handle.Id, line);
+                Write(windowEvent.At, windowId, line);
             }
         }
     }
@@ -41,81 +58,71 @@ public sealed class HistoryNarrator(TextWriter output, object writeLock)
         }
     }
 
-    private static string? Describe(HistoryEvent e, Dictionary<long, (string Type, string? Summary)> scheduled)
+    private static string? Describe(WindowEvent windowEvent) => windowEvent switch
     {
-        if (e.ActivityTaskScheduledEventAttributes is { } activity)
-        {
-            var summary = e.UserMetadata?.Summary is { } s ? Converter.ToValue<string>(s) : null;
-            scheduled[e.EventId] = (activity.ActivityType.Name, summary);
-            return activity.ActivityType.Name switch
-            {
-                ActivityNames.SendNotification => DescribeNotice(activity.Input.Payloads_[0]),
-                ActivityNames.PromoteLambdaAlias or ActivityNames.RunCommand or ActivityNames.SendHttpRequest => $"{summary}: starting ({activity.ActivityType.Name})",
-                _ => null,
-            };
-        }
-        if (e.ActivityTaskCompletedEventAttributes is { } completed && scheduled.TryGetValue(completed.ScheduledEventId, out var info))
-        {
-            return DescribeResult(info.Type, info.Summary, completed.Result.Payloads_[0]);
-        }
-        if (e.ActivityTaskFailedEventAttributes is { } failed && scheduled.TryGetValue(failed.ScheduledEventId, out var failedInfo))
-        {
-            return $"{failedInfo.Summary ?? failedInfo.Type}: FAILED: {failed.Failure.Message}";
-        }
-        if (e.UpsertWorkflowSearchAttributesEventAttributes is { } upsert &&
-            upsert.SearchAttributes.IndexedFields.TryGetValue(MaintenanceSearchAttributes.Phase.Name, out var phase))
-        {
-            return $"phase -> {Converter.ToValue<string>(phase)}";
-        }
-        if (e.WorkflowExecutionSignaledEventAttributes is { } signal)
-        {
-            var payload = signal.Input?.Payloads_.Count > 0 ? signal.Input.Payloads_[0].Data.ToStringUtf8() : "(no argument)";
-            return $"signal {signal.SignalName} {payload}";
-        }
-        if (e.WorkflowExecutionUpdateAcceptedEventAttributes is { } update)
-        {
-            var request = update.AcceptedRequest.Input;
-            var payload = request.Args?.Payloads_.Count > 0 ? request.Args.Payloads_[0].Data.ToStringUtf8() : string.Empty;
-            return $"update {request.Name} {payload}";
-        }
-        if (e.WorkflowExecutionCompletedEventAttributes is { } done)
-        {
-            var report = Converter.ToValue<MaintenanceReport>(done.Result.Payloads_[0]);
-            return $"CLOSED {report.Outcome}: {report.Summary}";
-        }
-        return null;
-    }
+        PhaseEntered entered => $"phase -> {entered.Phase}",
+        RolloutReported reported => reported.Detail,
 
-    private static string DescribeNotice(Payload input)
-    {
-        var notice = Converter.ToValue<SendNotificationInput>(input);
-        return $"notice {notice.Kind.ToName()} -> {string.Join(", ", notice.Channels)}";
-    }
-
-    private static string? DescribeResult(string type, string? summary, Payload result) => type switch
-    {
-        ActivityNames.PromoteLambdaAlias => Converter.ToValue<PromoteLambdaAliasResult>(result) is var p
-            ? $"{summary}: {p.Alias} {p.PreviousVersion} -> {p.NewVersion}"
-            : null,
-        ActivityNames.RestoreLambdaAlias => Converter.ToValue<RestoreLambdaAliasResult>(result) is var r
-            ? $"compensation: {r.Alias} {r.FromVersion} -> {r.RestoredVersion} (restored)"
-            : null,
-        ActivityNames.SendNotification => Undelivered(Converter.ToValue<SendNotificationResult>(result)),
-        ActivityNames.RunChecks => FailedChecks(Converter.ToValue<RunChecksResult>(result)),
-        _ => summary is null ? null : $"{summary}: done",
+        // A rollout's reports carry the token it shares with its window; the Phase lines above say the same.
+        CommandReceived { Name: RolloutHandlers.Progress } => null,
+        CommandReceived { Via: Workflows.SignalChannel.Signal } signal => $"signal {signal.Name} {WithoutCodes(signal.Payload) ?? "(no argument)"}",
+        CommandReceived update => $"update {update.Name} {WithoutCodes(update.Payload)}",
+        ActivityEvent activity => DescribeActivity(activity),
+        RolloutClosed { Result: { } result } rollout => $"{rollout.Mode.ToString().ToLowerInvariant()} rollout '{rollout.Step.Id}' {result.Outcome}",
+        WindowClosed { Closure.Report: { } report } => $"CLOSED {report.Outcome}: {report.Summary}",
+        WindowClosed closed => $"CLOSED {closed.Closure.Status}: {closed.Closure.Failure}",
+        _ => null,
     };
 
-    private static string? FailedChecks(RunChecksResult result)
+    private static string? DescribeActivity(ActivityEvent e)
     {
-        var red = result.Results.Where(r => !r.Passed).ToList();
-        return red.Count == 0 ? null : string.Join(
-            Environment.NewLine + new string(' ', 63),
-            red.Select(r => $"check {r.CheckId}: RED {r.Observed} ({r.Message})"));
+        var run = e.Run;
+        return (e.Change, run.Outcome) switch
+        {
+            (ActivityChange.Scheduled, _) => run.ActivityType switch
+            {
+                ActivityNames.SendNotification => $"notice {run.Subject} -> {string.Join(", ", run.Channels)}",
+                ActivityNames.PromoteLambdaAlias or ActivityNames.RunCommand or ActivityNames.SendHttpRequest => $"{run.Summary}: starting ({run.ActivityType})",
+                _ => null,
+            },
+            (ActivityChange.Closed, ActivityOutcome.Succeeded) => run.Result switch
+            {
+                PromoteLambdaAliasResult p => $"{run.Summary}: {p.Alias} {p.PreviousVersion} -> {p.NewVersion}",
+                RestoreLambdaAliasResult r => $"compensation: {r.Alias} {r.FromVersion} -> {r.RestoredVersion} (restored)",
+                _ when run.Kind == ActivityKind.Notice => Undelivered(run.Deliveries),
+                _ when run.CheckResult is { Passed: false } red => $"check {red.CheckId}: RED {red.Observed} ({red.Message})",
+                _ when run.Kind == ActivityKind.Check => null,
+                _ => run.Summary is null ? null : $"{run.Summary}: done",
+            },
+            (ActivityChange.Closed, _) => $"{run.Summary ?? run.ActivityType}: {(run.Outcome == ActivityOutcome.Failed ? "FAILED" : run.Outcome.ToString().ToUpperInvariant())}: {run.Detail}",
+            _ => null,
+        };
     }
 
-    private static string? Undelivered(SendNotificationResult result)
+    /// <summary>The argument as JSON with any proof code masked: the narration is a log, and a code is a credential until it is used.</summary>
+    private static string? WithoutCodes(JsonElement? payload)
     {
-        var problems = result.Deliveries.Where(d => d.Status is DeliveryStatus.Failed or DeliveryStatus.NotConfigured).ToList();
+        if (payload is not { } element)
+        {
+            return null;
+        }
+        if (JsonNode.Parse(element.GetRawText()) is not JsonObject obj)
+        {
+            return element.GetRawText();
+        }
+        foreach (var name in obj.Select(p => p.Key).Where(k => string.Equals(k, "code", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            if (obj[name] is JsonValue value && value.TryGetValue<string>(out var code) && code.Length > 0)
+            {
+                obj[name] = "(proof code)";
+            }
+        }
+        return obj.ToJsonString();
+    }
+
+    private static string? Undelivered(IReadOnlyList<ChannelDelivery> deliveries)
+    {
+        var problems = deliveries.Where(d => d.Status is DeliveryStatus.Failed or DeliveryStatus.NotConfigured).ToList();
         return problems.Count == 0 ? null : $"notice not delivered on {string.Join(", ", problems.Select(d => $"{d.Channel} ({d.Status}: {d.Detail})"))}";
     }
 }

@@ -43,6 +43,9 @@ public sealed record PostmortemAnalysis
 
     public required IReadOnlyList<string> ObservedImpact { get; init; }
 
+    /// <summary>Each rollout step's waves and per-host outcomes.</summary>
+    public IReadOnlyList<RolloutSection> Rollouts { get; init; } = [];
+
     /// <summary>"Now" for durations of a window that is still running: its newest event.</summary>
     public DateTimeOffset Now => History.Closure?.At ?? History.LastEventAt;
 
@@ -80,6 +83,7 @@ public sealed record PostmortemAnalysis
             NotUndone = notUndone,
             Steps = steps,
             ObservedImpact = DescribeImpact(history, incidentStart, resolvedAt),
+            Rollouts = history.Rollouts.Select(RolloutSection.From).ToList(),
         };
     }
 

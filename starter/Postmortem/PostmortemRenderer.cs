@@ -80,7 +80,9 @@ public static class PostmortemRenderer
                 Cell(v.Approver),
                 v.Decision.ToString(),
                 v.Via.ToString().ToLowerInvariant(),
-                Cell(v.Recorded ? $"recorded{(v.Comment is null ? string.Empty : $": \"{v.Comment}\"")}" : $"refused: {v.RefusedBecause}"))).ToList(),
+                Cell(!v.Settled
+                    ? $"received{(v.Comment is null ? string.Empty : $": \"{v.Comment}\"")}; not yet settled (the window lists refusals when it reports)"
+                    : v.Recorded ? $"recorded{(v.Comment is null ? string.Empty : $": \"{v.Comment}\"")}" : $"refused: {v.RefusedBecause}"))).ToList(),
             Steps = a.Steps.Select(s => new StepView(
                 Cell(s.StepId),
                 Cell(s.Title),
@@ -102,6 +104,7 @@ public static class PostmortemRenderer
                     ? string.Join(", ", n.Deliveries.Select(d => $"{d.Channel}: {d.Status}{(d.Status == DeliveryStatus.Delivered ? string.Empty : $" ({d.Detail})")}"))
                     : $"{n.Outcome}: {n.Detail}"))).ToList(),
             Timeline = h.Timeline.Select(t => new TimelineView(Utc(t.At), t.Category.ToString().ToLowerInvariant(), Cell(t.Who ?? string.Empty), Cell(t.What))).ToList(),
+            Rollouts = a.Rollouts.Select(ToRolloutView).ToList(),
         };
     }
 
@@ -119,6 +122,27 @@ public static class PostmortemRenderer
 
     private static CheckView ToCheckView(CheckResult c) =>
         new(Cell(c.CheckId), Cell(c.Name), c.Status.ToString().ToUpperInvariant(), Cell(c.Observed), Cell(string.IsNullOrEmpty(c.Threshold) ? "-" : c.Threshold), Cell(c.Message));
+
+    private static RolloutView ToRolloutView(RolloutSection r) => new()
+    {
+        Id = Cell(r.StepId),
+        Title = Cell(r.Title),
+        Outcome = Cell(r.Outcome),
+        Summary = Cell(r.Summary),
+        Counts = r.Hosts == 0 ? null : $"{r.Hosts} host(s): {r.Patched} patched, {r.Failed} failed, {r.NotStarted} not started, {r.RolledBack} rolled back{(r.RollbackAsked ? $", {r.StillChanged} still changed" : string.Empty)}",
+        Waves = r.Waves.Select(w => new WaveView(
+            Cell(w.Name),
+            w.Hosts,
+            w.Done,
+            w.Failed,
+            Utc(w.StartedAt),
+            Utc(w.FinishedAt, "(running)"),
+            Cell(w.Note ?? "-"))).ToList(),
+        Hosts = r.HostRows.Select(host => new HostView(Cell(host.Host), Cell(host.Wave), Cell(host.Result), Utc(host.At, "-"), Cell(host.RolledBack))).ToList(),
+        Collapsed = r.Collapsed
+            ? $"{r.Hosts} hosts: only the hosts that did not end patched are listed{(r.HostsNotListed > 0 ? $" (the first {r.HostRows.Count}; {r.HostsNotListed} more not listed)" : string.Empty)}; the others are counted per wave above."
+            : null,
+    };
 
     private static UndoView ToUndoView(UndoLine u) => new(Cell(u.StepId), Cell(u.What), Utc(u.At), Cell(u.Detail));
 
@@ -203,7 +227,32 @@ public static class PostmortemRenderer
         public required IReadOnlyList<NoticeView> Notices { get; init; }
 
         public required IReadOnlyList<TimelineView> Timeline { get; init; }
+
+        public required IReadOnlyList<RolloutView> Rollouts { get; init; }
     }
+
+    private sealed record RolloutView
+    {
+        public required string Id { get; init; }
+
+        public required string Title { get; init; }
+
+        public required string Outcome { get; init; }
+
+        public required string Summary { get; init; }
+
+        public string? Counts { get; init; }
+
+        public required IReadOnlyList<WaveView> Waves { get; init; }
+
+        public required IReadOnlyList<HostView> Hosts { get; init; }
+
+        public string? Collapsed { get; init; }
+    }
+
+    private sealed record WaveView(string Name, int Hosts, int Done, int Failed, string Started, string Finished, string Note);
+
+    private sealed record HostView(string Host, string Wave, string Result, string When, string RolledBack);
 
     private sealed record PhaseView(string Phase, string Start, string End, string Duration);
 

@@ -1,3 +1,4 @@
+using MaintenanceWorkflows.Workflows;
 using Temporalio.Client;
 using Temporalio.Common;
 
@@ -18,6 +19,30 @@ public static class PostmortemWriter
     {
         ArgumentNullException.ThrowIfNull(client);
         return client.GetWorkflowHandle(windowId).FetchHistoryAsync();
+    }
+
+    /// <summary>
+    /// What a running window has refused, from its Status (a closed window's report says it instead); null when
+    /// the window has closed or no worker answers, and the postmortem then shows its votes as not yet settled.
+    /// </summary>
+    public static async Task<RecordedRefusals?> RunningRefusalsAsync(ITemporalClient client, WorkflowHistory history, CancellationToken answerBy)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(history);
+        if (history.Events.Count == 0 || HistoryReader.Closure(history.Events.Last()) is not null)
+        {
+            return null;
+        }
+        try
+        {
+            var status = await client.GetWorkflowHandle<MaintenanceWindowWorkflow>(history.Id)
+                .QueryAsync(wf => wf.Status, new WorkflowQueryOptions { Rpc = new RpcOptions { CancellationToken = answerBy } });
+            return new RecordedRefusals(status.Refusals, Complete: status.RefusalCount <= status.Refusals.Count);
+        }
+        catch (Exception e) when (e is OperationCanceledException or Temporalio.Exceptions.RpcException or Temporalio.Exceptions.WorkflowQueryFailedException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -69,13 +94,13 @@ public static class PostmortemWriter
     }
 
     /// <summary>Writes the postmortem into <paramref name="directory"/>; with <paramref name="saveHistory"/> the history goes beside it for later re-rendering.</summary>
-    public static PostmortemFiles Write(WorkflowHistory history, string directory, DateTimeOffset generatedAt, bool saveHistory)
+    public static PostmortemFiles Write(WorkflowHistory history, string directory, DateTimeOffset generatedAt, bool saveHistory, RecordedRefusals? running = null)
     {
         ArgumentNullException.ThrowIfNull(history);
         PostmortemAnalysis analysis;
         try
         {
-            analysis = PostmortemAnalysis.Analyze(HistoryParser.Parse(history.Id, history));
+            analysis = PostmortemAnalysis.Analyze(HistoryParser.Parse(history.Id, history, running));
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or ArgumentException or KeyNotFoundException or IndexOutOfRangeException or FormatException or OverflowException or InvalidCastException)
         {

@@ -33,6 +33,7 @@ public static class TimelineChart
     private static readonly Color Failed = Color.FromHex("#E53935");
     private static readonly Color Running = Color.FromHex("#FDD835");
     private static readonly Color Undo = Color.FromHex("#FB8C00");
+    private static readonly Color WaveShade = Color.FromHex("#81C784");
     private static readonly Color Notice = Color.FromHex("#5C6BC0");
 
     /// <summary>Writes the chart; returns the number of rows drawn in the execution panel (0 when nothing ran).</summary>
@@ -133,6 +134,19 @@ public static class TimelineChart
         foreach (var step in h.Steps.GroupBy(s => s.Subject))
         {
             rows.Add(new($"step {step.Key}", step.Select(s => new Bar(s.ScheduledAt, s.End(now), OutcomeColor(s.Outcome, Succeeded))).ToList(), []));
+        }
+        foreach (var rollout in h.Rollouts)
+        {
+            // One bar per wave (alternating shades so neighbouring waves stay apart), red where a host failed.
+            var waves = rollout.Patch?.Waves ?? [];
+            var bars = waves.Count > 0
+                ? waves.Select((w, i) => new Bar(w.StartedAt, w.FinishedAt ?? rollout.ClosedAt ?? now, w.Failed > 0 ? Failed : i % 2 == 0 ? Succeeded : WaveShade)).ToList()
+                : [new Bar(rollout.StartedAt, rollout.ClosedAt ?? now, rollout.ClosedAt is null ? Running : Failed)];
+            rows.Add(new($"rollout {rollout.Step.Id} ({waves.Count} wave(s))", bars, []));
+            if (rollout.UndoStartedAt is { } undoStart)
+            {
+                rows.Add(new($"undo rollout {rollout.Step.Id}", [new Bar(undoStart, rollout.UndoClosedAt ?? now, rollout.UndoClosedAt is null ? Running : rollout.Undo?.Outcome == Workflows.Rollout.RolloutOutcome.Undone ? Undo : Failed)], []));
+            }
         }
         foreach (var undo in h.Compensations.GroupBy(s => s.Subject))
         {

@@ -1,6 +1,7 @@
 using MaintenanceWorkflows.Workflows;
 using MaintenanceWorkflows.Workflows.Contracts;
 using MaintenanceWorkflows.Workflows.Plans;
+using MaintenanceWorkflows.Workflows.Rollout;
 
 namespace MaintenanceWorkflows.Starter.Postmortem;
 
@@ -44,6 +45,9 @@ public sealed record WindowHistory
     /// <summary>Window ends after extensions, in order (the plan's end first).</summary>
     public required IReadOnlyList<DateTimeOffset> WindowEnds { get; init; }
 
+    /// <summary>Rollout steps, in the order they started, with their children's compact results.</summary>
+    public IReadOnlyList<RolloutRun> Rollouts { get; init; } = [];
+
     public MaintenancePlan Plan => Input.Plan;
 
     public MaintenanceReport? Report => Closure?.Report;
@@ -83,6 +87,7 @@ public enum TimelineCategory
     Step,
     Compensation,
     Notice,
+    Rollout,
     Failure,
 }
 
@@ -151,8 +156,54 @@ public sealed record ActivityRun
 
     public IReadOnlyList<ChannelDelivery> Deliveries { get; init; } = [];
 
+    /// <summary>The summary the workflow gave the activity ("compensation", a step's title...).</summary>
+    public string? Summary { get; init; }
+
+    /// <summary>A notice's channels, as scheduled.</summary>
+    public IReadOnlyList<string> Channels { get; init; } = [];
+
+    /// <summary>The decoded result of a Lambda promotion or restore, for those who phrase it their own way.</summary>
+    public object? Result { get; init; }
+
     public DateTimeOffset End(DateTimeOffset now) => ClosedAt ?? now;
 }
 
-/// <summary>An approval or rejection, by signal or update, and whether the window recorded it.</summary>
-public sealed record VoteEvent(DateTimeOffset At, string Approver, VoteDecision Decision, string? Comment, SignalChannel Via, bool Recorded, string? RefusedBecause);
+/// <summary>
+/// An approval or rejection, by signal or update, and whether the window recorded it. <see cref="Settled"/> is
+/// false when nothing the window recorded says yet (a running window read from a file): the postmortem does not
+/// guess by re-running the approval rules.
+/// </summary>
+public sealed record VoteEvent(DateTimeOffset At, string Approver, VoteDecision Decision, string? Comment, SignalChannel Via, bool Recorded, string? RefusedBecause, bool Settled = true);
+
+/// <summary>A rollout step as the window's history tells it: the patch run and, when the window rolled back, the undo run.</summary>
+public sealed record RolloutRun
+{
+    public required RolloutStep Step { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset? ClosedAt { get; init; }
+
+    /// <summary>The patch run's result; null while it runs or when it did not complete (<see cref="Failure"/>).</summary>
+    public FleetRolloutResult? Patch { get; init; }
+
+    public string? Failure { get; init; }
+
+    public DateTimeOffset? UndoStartedAt { get; init; }
+
+    public DateTimeOffset? UndoClosedAt { get; init; }
+
+    public FleetRolloutResult? Undo { get; init; }
+
+    public string? UndoFailure { get; init; }
+
+    /// <summary>The last progress the window showed for it (while it runs): "batch 2 (2 of 4): ...".</summary>
+    public string? LastReport { get; init; }
+
+    public DateTimeOffset? LastReportAt { get; init; }
+}
+
+/// <summary>Refusals the window itself recorded: from its report once closed, or from its Status while it runs.</summary>
+/// <param name="Refusals">The refusals, oldest first.</param>
+/// <param name="Complete">False when the window kept only the latest ones (older commands are then not settled).</param>
+public sealed record RecordedRefusals(IReadOnlyList<RefusalRecord> Refusals, bool Complete);

@@ -37,6 +37,7 @@ public partial class FleetRolloutWorkflow
     private int currentWave = -1;
     private int progressSignals;
     private string? waitingFor;
+    private bool waveRunning;
     private RolloutOutcome? outcome;
 
     public static string IdFor(string windowId, string stepId) => $"{windowId}-rollout-{stepId}";
@@ -255,6 +256,7 @@ public partial class FleetRolloutWorkflow
     {
         waves.Add(new WaveRecord { Number = wave.Number, Name = wave.Name, Hosts = wave.Count, StartedAt = Now });
         waitingFor = $"the {wave.Name}: {wave.Count} host(s)";
+        waveRunning = true;
         UpsertPhase();
         await ReportAsync();
         Workflow.Logger.LogInformation("Rollout {StepId}: {Wave} starts with {Hosts} host(s)", input.Step.Id, wave.Name, wave.Count);
@@ -268,6 +270,7 @@ public partial class FleetRolloutWorkflow
             Failed = failureCount - failedBefore,
         };
         waitingFor = null;
+        waveRunning = false;
         UpsertPhase();
         await ReportAsync();
     }
@@ -419,6 +422,26 @@ public partial class FleetRolloutWorkflow
         return still.Count == 0 ? string.Empty : $" ({string.Join(", ", still.Take(KeepFailures).Select(i => hosts[i]))}{(still.Count > KeepFailures ? $" and {still.Count - KeepFailures} more" : string.Empty)})";
     }
 
+    private RolloutSnapshot Snapshot()
+    {
+        var status = Status;
+        return new RolloutSnapshot
+        {
+            Mode = input.Mode,
+            Wave = status.Wave,
+            Waves = status.Waves,
+            WaveName = status.WaveName,
+            WaveHosts = currentWave >= 0 && currentWave < plan.Count ? plan[currentWave].Count : 0,
+            WaveRunning = waveRunning,
+            Hosts = status.Hosts,
+            Done = status.Done,
+            Failed = status.Failed,
+            Pending = status.Pending,
+            BudgetLeft = status.BudgetLeft,
+            Outcome = status.Outcome,
+        };
+    }
+
     /// <summary>The rollout's own Phase attribute reads like its Status line, so the Temporal UI and `starter list` show the waves.</summary>
     private void UpsertPhase() =>
         Workflow.UpsertTypedSearchAttributes(MaintenanceSearchAttributes.Phase.ValueSet($"Rollout {Status.Line}"));
@@ -435,7 +458,7 @@ public partial class FleetRolloutWorkflow
         {
             await Workflow.GetExternalWorkflowHandle(input.WindowId).SignalAsync(
                 RolloutHandlers.Progress,
-                [new RolloutProgressSignal { Token = input.ProgressToken, StepId = input.Step.Id, Line = Status.Line }],
+                [new RolloutProgressSignal { Token = input.ProgressToken, StepId = input.Step.Id, Line = Status.Line, Snapshot = Snapshot() }],
                 new ExternalWorkflowSignalOptions { CancellationToken = CancellationToken.None });
         }
         catch (Temporalio.Exceptions.ApplicationFailureException)

@@ -266,7 +266,7 @@ public sealed record ReadRolloutInput(string WorkflowId);
 /// <summary>The patch run's result, or why it cannot be read (never ran, still running, failed).</summary>
 public sealed record ReadRolloutResult(FleetRolloutResult? Result, string? Error);
 
-/// <summary>Signal the rollout sends its window at each wave: the window's Status shows the line.</summary>
+/// <summary>Signal the rollout sends its window at each wave: the window's Status and Phase show it.</summary>
 public sealed record RolloutProgressSignal
 {
     public string? Token { get; init; }
@@ -274,6 +274,40 @@ public sealed record RolloutProgressSignal
     public string? StepId { get; init; }
 
     public string? Line { get; init; }
+
+    /// <summary>The counts behind <see cref="Line"/>; null in signals recorded before rollouts sent them.</summary>
+    public RolloutSnapshot? Snapshot { get; init; }
+}
+
+/// <summary>Where a rollout stands, as numbers: what the window's Status, Phase and progress notices show.</summary>
+public sealed record RolloutSnapshot
+{
+    public RolloutMode Mode { get; init; }
+
+    /// <summary>1-based wave in progress (0 before the first); the canary counts as a wave.</summary>
+    public int Wave { get; init; }
+
+    public int Waves { get; init; }
+
+    public string? WaveName { get; init; }
+
+    /// <summary>Hosts in the wave in progress.</summary>
+    public int WaveHosts { get; init; }
+
+    /// <summary>True while the wave's hosts run; false once it has finished (or before the first).</summary>
+    public bool WaveRunning { get; init; }
+
+    public int Hosts { get; init; }
+
+    public int Done { get; init; }
+
+    public int Failed { get; init; }
+
+    public int Pending { get; init; }
+
+    public int BudgetLeft { get; init; }
+
+    public RolloutOutcome? Outcome { get; init; }
 }
 
 /// <summary>The window's abort, passed to its rollout; only the window knows the token.</summary>

@@ -15,8 +15,18 @@ public partial class MaintenanceWindowWorkflow
 {
     public const string RefusedRolloutProgress = "rollout.progress-foreign";
 
+    /// <summary>Windows recorded before this upserted only the bare phase while a rollout ran.</summary>
+    internal const string RolloutPhasePatch = "rollout-phase-attribute";
+
+    /// <summary>Windows recorded before this sent no progress notices during a rollout.</summary>
+    internal const string RolloutNoticePatch = "rollout-progress-notices";
+
     // Shared with this window's rollouts only, so a progress signal from anyone else is told apart.
     private string? rolloutToken;
+
+    // The running rollout's last report (Status shows it) and whether the Phase attribute carries it.
+    private WindowRolloutProgress? rolloutNow;
+    private bool rolloutInPhase;
 
     private async Task<string> RunRolloutAsync(RolloutStep step, CancellationToken ct)
     {
@@ -60,27 +70,78 @@ public partial class MaintenanceWindowWorkflow
     /// (carrying the window's token): the rollout stops starting hosts, lets running ones finish their step and
     /// reports what changed, which a Temporal cancellation of the child would not let it do as cleanly.
     /// </summary>
-    private static async Task<FleetRolloutResult> RunRolloutChildAsync(string id, FleetRolloutInput input, CancellationToken ct)
+    private async Task<FleetRolloutResult> RunRolloutChildAsync(string id, FleetRolloutInput input, CancellationToken ct)
     {
+        using var finished = new CancellationTokenSource();
+        var notices = input.Mode == RolloutMode.Patch && schedule.ChannelsFor(NoticeKind.Progress).Count > 0 && Workflow.Patched(RolloutNoticePatch)
+            ? ProgressNoticesAsync(input.Step, finished.Token)
+            : Task.CompletedTask;
         try
         {
             var handle = await Workflow.StartChildWorkflowAsync(
                 (FleetRolloutWorkflow wf) => wf.RunAsync(input),
                 new ChildWorkflowOptions { Id = id, CancellationToken = CancellationToken.None, StaticSummary = $"{input.Mode} rollout '{input.Step.Id}'" });
             var result = handle.GetResultAsync();
-            using var finished = new CancellationTokenSource();
             var aborted = Workflow.WaitConditionAsync(() => ct.IsCancellationRequested, finished.Token);
             if (await Workflow.WhenAnyAsync(result, aborted) != result)
             {
                 await handle.SignalAsync(wf => wf.AbortAsync(new RolloutAbortSignal { Token = input.ProgressToken }), new ChildWorkflowSignalOptions { CancellationToken = CancellationToken.None });
             }
-            var outcome = await result;
-            finished.Cancel();
-            return outcome;
+            return await result;
         }
         catch (ChildWorkflowFailureException e)
         {
             throw new ApplicationFailureException($"rollout workflow {id} failed: {e.InnerException?.Message ?? e.Message}", nonRetryable: true);
+        }
+        finally
+        {
+            finished.Cancel();
+            await notices;
+            rolloutNow = null;
+            if (rolloutInPhase)
+            {
+                rolloutInPhase = false;
+                Workflow.UpsertTypedSearchAttributes(MaintenanceSearchAttributes.Phase.ValueSet(progress.Phase.ToString()));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Progress notices while a rollout patches (the status page's "patching 3 of 8 hosts"): at most one per
+    /// wave, sent when a wave starts; reports that arrive while one is being sent are coalesced into the next.
+    /// Each goes through the notification activity like every other notice, so a retry never sends twice.
+    /// </summary>
+    private async Task ProgressNoticesAsync(RolloutStep step, CancellationToken stop)
+    {
+        var noticedWave = 0;
+        bool Due() => rolloutNow?.Snapshot is { WaveRunning: true } s && s.Wave > noticedWave;
+        while (true)
+        {
+            try
+            {
+                await Workflow.WaitConditionAsync(Due, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var snapshot = rolloutNow!.Snapshot!;
+            noticedWave = snapshot.Wave;
+            await NotifyAsync(NoticeKind.Progress, new NoticeFacts
+            {
+                StartedAt = execution.StartedAt,
+                Rollout = new RolloutNoticeFacts
+                {
+                    Step = step.Title,
+                    Wave = snapshot.Wave,
+                    Waves = snapshot.Waves,
+                    WaveName = snapshot.WaveName ?? $"wave {snapshot.Wave}",
+                    WaveHosts = snapshot.WaveHosts,
+                    Hosts = snapshot.Hosts,
+                    Done = snapshot.Done,
+                    Failed = snapshot.Failed,
+                },
+            });
         }
     }
 
@@ -90,14 +151,23 @@ public partial class MaintenanceWindowWorkflow
     {
         var parsed = SignalPayload.Parse<RolloutProgressSignal>(payload, "{\"token\": \"...\", \"stepId\": \"...\", \"line\": \"...\"}");
         if (parsed.Value is not { } signal || rolloutToken is null || !string.Equals(signal.Token, rolloutToken, StringComparison.Ordinal)
-            || (signal.Line?.Length ?? 0) > MaxTextLength || (signal.StepId?.Length ?? 0) > MaxIdLength)
+            || (signal.Line?.Length ?? 0) > MaxTextLength || (signal.StepId?.Length ?? 0) > MaxIdLength || (signal.Snapshot?.WaveName?.Length ?? 0) > MaxIdLength)
         {
             Refuse(RolloutHandlers.Progress, null, RefusedRolloutProgress, "progress is accepted only from this window's own rollouts");
             return Task.CompletedTask;
         }
-        if (progress.Phase == WindowPhase.InProgress)
+        if (progress.Phase is WindowPhase.InProgress or WindowPhase.RollingBack)
         {
-            progress.WaitingFor = $"rollout '{signal.StepId}': {signal.Line}";
+            var line = $"rollout '{signal.StepId}': {signal.Line}";
+            progress.WaitingFor = line;
+            rolloutNow = new WindowRolloutProgress { StepId = signal.StepId ?? string.Empty, Line = signal.Line ?? string.Empty, Snapshot = signal.Snapshot };
+            // "InProgress: rollout 'x': batch 2 (2 of 4): ..." so `starter list` and the Temporal UI show the waves;
+            // list filters match the phase by its prefix (see ListCommand).
+            if (Workflow.Patched(RolloutPhasePatch))
+            {
+                rolloutInPhase = true;
+                Workflow.UpsertTypedSearchAttributes(MaintenanceSearchAttributes.Phase.ValueSet($"{progress.Phase}: {line}"));
+            }
         }
         return Task.CompletedTask;
     }

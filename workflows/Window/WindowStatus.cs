@@ -45,6 +45,24 @@ public sealed record WindowStatus
 
     /// <summary>Refused signals and updates so far (only the last few are kept in full).</summary>
     public int RefusalCount { get; init; }
+
+    /// <summary>The latest refusals in full, oldest first (at most <see cref="MaintenanceWindowWorkflow.KeepLast"/>), as the report lists them.</summary>
+    public IReadOnlyList<RefusalRecord> Refusals { get; init; } = [];
+
+    /// <summary>The rollout step running now, as its last report said; null when no rollout runs.</summary>
+    public WindowRolloutProgress? Rollout { get; init; }
+}
+
+/// <summary>A rollout step's last report to its window.</summary>
+public sealed record WindowRolloutProgress
+{
+    public required string StepId { get; init; }
+
+    /// <summary>"batch 2 (2 of 4): 20/200 done, 1 failed, 179 pending, budget 3 left".</summary>
+    public required string Line { get; init; }
+
+    /// <summary>The same as numbers; null when the rollout was recorded before it sent them.</summary>
+    public Rollout.RolloutSnapshot? Snapshot { get; init; }
 }
 
 public sealed record Deadline(string What, DateTimeOffset At);

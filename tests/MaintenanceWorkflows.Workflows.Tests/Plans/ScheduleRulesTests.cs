@@ -46,6 +46,17 @@ public class ScheduleRulesTests
     }
 
     [Fact]
+    public void Derive_Urgent_RolloutProgressGoesToStatusPageAndChatNotMailingLists()
+    {
+        var plan = TestFiles.Plan("flask-security-patch.yaml");
+
+        var schedule = ScheduleRules.Derive(plan, Policy, TestFiles.Now);
+
+        // One progress notice per rollout wave: fine for a status page or a chat room, too many for customers' inboxes.
+        Assert.Equal(["status-page", "discord-community"], schedule.ChannelsFor(NoticeKind.Progress));
+    }
+
+    [Fact]
     public void Derive_Emergency_NoticeAtOnceOnEveryChannelAndShortApprovalClock()
     {
         var plan = TestFiles.Plan("emergency-proxy-fix.yaml");

@@ -44,6 +44,32 @@ public sealed record NoticeFacts
 
     /// <summary>Number of the reminder (1-based) for reminder notices.</summary>
     public int? ReminderNumber { get; init; }
+
+    /// <summary>Where a rollout stands (progress notices).</summary>
+    public RolloutNoticeFacts? Rollout { get; init; }
+}
+
+/// <summary>A rollout wave that just started, for the progress notice ("patching 3 of 8 hosts").</summary>
+public sealed record RolloutNoticeFacts
+{
+    /// <summary>The rollout step's title.</summary>
+    public required string Step { get; init; }
+
+    public required int Wave { get; init; }
+
+    public required int Waves { get; init; }
+
+    public required string WaveName { get; init; }
+
+    /// <summary>Hosts being patched in this wave.</summary>
+    public required int WaveHosts { get; init; }
+
+    public required int Hosts { get; init; }
+
+    /// <summary>Hosts patched and verified before this wave.</summary>
+    public required int Done { get; init; }
+
+    public required int Failed { get; init; }
 }
 
 public sealed record VerificationLine

@@ -15,6 +15,9 @@ public enum NoticeKind
     ApprovalRequest,
     Escalation,
     Extended,
+
+    /// <summary>A rollout's next wave started: "patching 3 of 8 hosts". Public channels only, at most one per wave.</summary>
+    Progress,
 }
 
 public static class NoticeKinds
@@ -32,6 +35,7 @@ public static class NoticeKinds
         NoticeKind.ApprovalRequest => "approval-request",
         NoticeKind.Escalation => "escalation",
         NoticeKind.Extended => "extended",
+        NoticeKind.Progress => "progress",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown notice kind"),
     };
 

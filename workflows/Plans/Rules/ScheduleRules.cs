@@ -117,6 +117,8 @@ public static class ScheduleRules
             .Distinct(StringComparer.Ordinal)
             .ToList();
         var approvers = policy.Approvals.Channels.ToList();
+        // Progress goes out once per rollout wave: the status page and chat carry it, mailing lists do not.
+        var progress = customer.Where(c => policy.Channels.FirstOrDefault(d => d.Name == c)?.Kind is ChannelKind.StatusPage or ChannelKind.Chat).ToList();
         var escalation = policy.Approvals.EscalationChannels.Count > 0 ? policy.Approvals.EscalationChannels.ToList() : approvers;
         return Enum.GetValues<NoticeKind>()
             .Select(kind => new NoticeRoute
@@ -126,6 +128,7 @@ public static class ScheduleRules
                 {
                     NoticeKind.ApprovalRequest => approvers,
                     NoticeKind.Escalation => escalation,
+                    NoticeKind.Progress => progress,
                     _ => customer,
                 },
             })
