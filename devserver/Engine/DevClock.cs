@@ -46,6 +46,9 @@ public sealed class DevClock : IAsyncDisposable
 
     public bool TimeSkipping { get; }
 
+    /// <summary>Cancelled when the clock is disposed (the server stops).</summary>
+    public CancellationToken Stopping => stop.Token;
+
     public DateTime UtcNow
     {
         get

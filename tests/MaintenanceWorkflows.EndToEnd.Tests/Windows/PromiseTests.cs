@@ -41,7 +41,7 @@ public sealed class PromiseTests
         Assert.Single(harness.World.Ses.Sent, m => m.To.Contains(harness.AddressOf("T-JOSH"), StringComparer.OrdinalIgnoreCase) && m.Subject.StartsWith("Your approval codes", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = "Not yet passing: its only run did not finish within 5 minutes (worker stopped, time skipped past the latest start, worker restarted); find where it waits before enabling")]
+    [Fact]
     public async Task LatestStart_WorkerDownPastIt_PostponedWithTheNextSlotAndEscalated()
     {
         await using var harness = await WindowHarness.StartAsync();
