@@ -220,6 +220,41 @@ public sealed class PromiseTests
         Assert.Equal("owned by team-beak", prod.Description);
     }
 
+    [Fact]
+    public async Task Rollback_PromotionCancelledAfterTheAliasMoved_RestoredFromTheMarker()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var prod = harness.World.Function.Alias(SandboxWorld.ProdAlias);
+        prod.Description = "owned by team-beak";
+        var original = prod.FunctionVersion;
+        // The alias moves, but Lambda's answer does not come: the promotion is still waiting on it when the operator aborts.
+        var held = harness.World.Lambda.HoldNext("UpdateAlias");
+        var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        var handle = await harness.ScheduleAsync(plan);
+        await harness.ApproveAsync(handle);
+        await WindowHarness.AcknowledgeChecklistAsync(handle, plan);
+
+        // Awaiting the result lets time run to the start; the promotion then applies the change and waits for the answer.
+        var result = handle.GetResultAsync();
+        Assert.Same(held.Reached, await Task.WhenAny(held.Reached, result));
+        Assert.NotEqual(original, prod.FunctionVersion);
+        await handle.SignalAsync(WindowHandlers.Abort, [new OperatorCommand { By = "ops-lead", Reason = "customer escalation" }]);
+        var report = await result;
+
+        Assert.True(report.Outcome == WindowPhase.RolledBack, report.Summary);
+        // The abort reached the running promotion: it stopped waiting on Lambda instead of running to its timeout.
+        Assert.True(held.CallerGaveUp.IsCompleted, "the promotion never gave up its held UpdateAlias call");
+        var step = Assert.Single(report.Steps, s => s.StepId == "promote-prod");
+        Assert.Equal(StepOutcome.Cancelled, step.Outcome);
+        var undo = Assert.Single(report.Compensations, c => c.StepId == "promote-prod");
+        Assert.Equal(CompensationOutcome.Undone, undo.Outcome);
+        Assert.Contains("from the alias marker", undo.Detail, StringComparison.Ordinal);
+        Assert.Equal(original, prod.FunctionVersion);
+        Assert.Equal("owned by team-beak", prod.Description);
+        // Cancelled once, not retried: one UpdateAlias for the promotion and one for the restore.
+        Assert.Equal(2, harness.World.Lambda.Calls("UpdateAlias"));
+    }
+
     [Theory]
     [InlineData(WindowPhase.Scheduled)]
     [InlineData(WindowPhase.AwaitingApproval)]
