@@ -63,6 +63,11 @@ public sealed class PromiseTests
         Assert.NotNull(report.NextSlot);
         Assert.True(report.NextSlot > plan.Window.Start, $"next slot {report.NextSlot} is not after the missed start {plan.Window.Start}");
         Assert.Contains("next free slot", report.Summary, StringComparison.Ordinal);
+        // The slot is the worker's recorded answer, not recomputed by workflow code on replay.
+        var history = await handle.FetchHistoryAsync();
+        var asked = Assert.Single(history.Events, e => e.EventType == EventType.ActivityTaskScheduled && e.ActivityTaskScheduledEventAttributes.ActivityType.Name == ActivityNames.FindNextSlot);
+        var answer = Assert.Single(history.Events, e => e.EventType == EventType.ActivityTaskCompleted && e.ActivityTaskCompletedEventAttributes.ScheduledEventId == asked.EventId);
+        Assert.Contains(report.NextSlot.Value.ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture), answer.ActivityTaskCompletedEventAttributes.Result.Payloads_[0].Data.ToStringUtf8(), StringComparison.Ordinal);
         // No late customer notice for a change that will not run; the postponement is announced and escalated.
         Assert.DoesNotContain(report.Notices, n => n.Kind == NoticeKind.PreMaintenance);
         Assert.Contains(report.Notices, n => n.Kind == NoticeKind.Postponed);
