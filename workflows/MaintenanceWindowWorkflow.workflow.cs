@@ -384,6 +384,8 @@ public partial class MaintenanceWindowWorkflow
         EnterPhase(WindowPhase.PreChecks);
         var checks = plan.Checks.Where(c => c.RunsPre).ToList();
         progress.WaitingFor = $"{checks.Count} pre-check(s)";
+        // Past the latest start the window will not begin, however the checks come out.
+        progress.NextDeadline = new("latest start", schedule.LatestStart);
         var results = await RunChecksAsync(checks, Never);
         ledger.PreChecks.AddRange(results);
         var failed = checks.Zip(results).Where(p => p.First.Blocking && !p.Second.Passed).ToList();

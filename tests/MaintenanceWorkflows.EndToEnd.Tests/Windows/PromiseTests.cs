@@ -260,6 +260,41 @@ public sealed class PromiseTests
         Assert.Equal(2, harness.World.Lambda.Calls("UpdateAlias"));
     }
 
+    [Fact]
+    public async Task Status_FinishedEmergencyWindow_ShowsTheAfterChecklistThenTheApprovalAfterTheFactWithTheirDeadlines()
+    {
+        await using var harness = await WindowHarness.StartAsync(EmergencyTests.ProxyRunbook);
+        var plan = await harness.PlanAsync("emergency-proxy-fix.yaml");
+        var handle = await harness.ScheduleAsync(plan);
+        var approvalDeadline = new DateTimeOffset((await handle.DescribeAsync()).StartTime, TimeSpan.Zero) + harness.Policy.Types.Emergency.Approval.DeadlineAfterRequest!.Value;
+        foreach (var item in plan.Checklist.Where(i => !i.IsAutomated && i.Phase == ChecklistPhase.Before))
+        {
+            await handle.SignalAsync(WindowHandlers.Acknowledge, [new Acknowledgement { Item = item.Id, By = "sre-oncall", Note = "done" }]);
+        }
+
+        // The work is done, unapproved (an emergency may run first): the window still waits for its after-checklist ...
+        var after = await WaitForAsync(harness, handle, s => s.Phase == WindowPhase.Completed && s.WaitingFor is not null);
+        Assert.Contains("'incident-log'", after.WaitingFor, StringComparison.Ordinal);
+        Assert.Equal("after checklist", after.NextDeadline?.What);
+        Assert.True(after.NextDeadline!.At > await NowAsync(harness), $"deadline {after.NextDeadline.At} is not ahead");
+        await handle.SignalAsync(WindowHandlers.Acknowledge, [new Acknowledgement { Item = "incident-log", By = "sre-oncall", Note = "INC logged" }]);
+
+        // ... and then for the approval after the fact, until the approval deadline.
+        var approval = await WindowHarness.WaitForAsync(handle, s => s.WaitingFor?.Contains("approval after the fact", StringComparison.Ordinal) == true);
+        Assert.Equal(WindowPhase.Completed, approval.Phase);
+        Assert.Contains("0/1", approval.WaitingFor, StringComparison.Ordinal);
+        Assert.Equal("approval deadline", approval.NextDeadline?.What);
+        Assert.Equal(approvalDeadline, approval.NextDeadline!.At, TimeSpan.FromSeconds(5));
+        await harness.ApproveAsync(handle, approver: "ops-lead", comment: "retroactive approval for INC");
+        var report = await handle.GetResultAsync();
+
+        Assert.True(report.Outcome == WindowPhase.Completed, report.Summary);
+        Assert.Contains("approved late", report.Summary, StringComparison.Ordinal);
+        var finished = await handle.QueryAsync(wf => wf.Status);
+        Assert.Null(finished.WaitingFor);
+        Assert.Null(finished.NextDeadline);
+    }
+
     [Theory]
     [InlineData(WindowPhase.Scheduled)]
     [InlineData(WindowPhase.AwaitingApproval)]
@@ -314,11 +349,12 @@ public sealed class PromiseTests
         return plan with { Steps = [first, .. plan.Steps] };
     }
 
-    private static async Task WaitForAsync(WindowHarness harness, WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, Func<WindowStatus, bool> condition)
+    private static async Task<WindowStatus> WaitForAsync(WindowHarness harness, WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, Func<WindowStatus, bool> condition)
     {
         // Lets the virtual clock run in small hops until the window shows the state; bounded by a day of window time.
         var start = await harness.Env.GetCurrentTimeAsync();
-        while (!condition(await handle.QueryAsync(wf => wf.Status)))
+        WindowStatus status;
+        while (!condition(status = await handle.QueryAsync(wf => wf.Status)))
         {
             if (await harness.Env.GetCurrentTimeAsync() - start > TimeSpan.FromDays(2))
             {
@@ -326,7 +362,10 @@ public sealed class PromiseTests
             }
             await harness.Env.DelayAsync(TimeSpan.FromMinutes(1));
         }
+        return status;
     }
+
+    private static async Task<DateTimeOffset> NowAsync(WindowHarness harness) => new(await harness.Env.GetCurrentTimeAsync(), TimeSpan.Zero);
 
     private static async Task SleepUntilAsync(WindowHarness harness, DateTimeOffset until)
     {
