@@ -224,7 +224,7 @@ public partial class MaintenanceWindowWorkflow
         {
             return new Refusal(RefusedProofInvalid, problem);
         }
-        if (!execution.Started && HistoryTooLong && Workflow.Patched(HandoverPatch))
+        if (handingOver && Workflow.Patched(HandoverPatch))
         {
             return new Refusal(
                 RefusedHandover,

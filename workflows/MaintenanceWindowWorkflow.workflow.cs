@@ -282,6 +282,9 @@ public partial class MaintenanceWindowWorkflow
         }
     }
 
+    /// <summary>Set once a waiting window has decided to continue as new and waits for its handlers to finish.</summary>
+    private bool handingOver;
+
     private static bool HistoryTooLong => Workflow.ContinueAsNewSuggested || Workflow.CurrentHistoryLength > ContinueAsNewAfterEvents;
 
     /// <summary>
@@ -294,6 +297,8 @@ public partial class MaintenanceWindowWorkflow
         {
             return;
         }
+        // From here no new proof check starts (see ProofNotCheckable): the checks in flight finish, then the run hands over.
+        handingOver = true;
         await Workflow.WaitConditionAsync(() => Workflow.AllHandlersFinished, Never);
         progress.Continuations++;
         Workflow.Logger.LogInformation("Window {WindowId} continues as new after {Events} history events", WindowId, Workflow.CurrentHistoryLength);
