@@ -119,6 +119,11 @@ public partial class MaintenanceWindowWorkflow
             Refuse(WindowHandlers.Confirm, requester, RefusedProofMissing, $"no proof: the confirmation needs the confirm code mailed to {requester}; send {ConfirmExample}.");
             return;
         }
+        if (ProofNotCheckable(command.Code) is { } notCheckable)
+        {
+            Refuse(WindowHandlers.Confirm, requester, notCheckable.Code, notCheckable.Reason);
+            return;
+        }
         var verdict = await VerifyAsync(requester, ProofPurposes.Confirm, command.Code, schedule.ApprovalDeadline, signal);
         if (!verdict.Valid)
         {
@@ -193,6 +198,39 @@ public partial class MaintenanceWindowWorkflow
     {
         signalsReceived[name] = signalsReceived.GetValueOrDefault(name) + 1;
         return new SignalRef(name, signalsReceived[name]);
+    }
+
+    /// <summary>Windows recorded before the workflow judged the shape of proof codes itself sent every code to the worker.</summary>
+    public const string ProofShapePatch = "proof-shape-judged-in-workflow";
+
+    /// <summary>Windows recorded before a waiting window stopped starting proof checks while it hands over to a fresh run.</summary>
+    public const string HandoverPatch = "no-proof-checks-during-handover";
+
+    public const string RefusedHandover = "window.handover";
+
+    /// <summary>
+    /// A code without the shape of a proof code is refused here, without asking the worker: a flood of junk votes then
+    /// schedules no activities. Only well-formed codes cost a proof check, and none starts while a waiting window hands
+    /// over to a fresh run (its history grew long, e.g. under a flood): continue-as-new waits for the checks in flight,
+    /// so new ones could hold it off for as long as a flood lasts while history grows towards Temporal's limits.
+    /// </summary>
+    private Refusal? ProofNotCheckable(string code)
+    {
+        if (!Workflow.Patched(ProofShapePatch))
+        {
+            return null;
+        }
+        if (ProofCodeShape.Problem(code) is { } problem)
+        {
+            return new Refusal(RefusedProofInvalid, problem);
+        }
+        if (handingOver && Workflow.Patched(HandoverPatch))
+        {
+            return new Refusal(
+                RefusedHandover,
+                "the window is handing over to a fresh run (its history is long, e.g. after a flood of signals); nothing was checked or recorded: send the same code again in a moment.");
+        }
+        return null;
     }
 
     /// <summary>The worker checks the code (only it holds the key); the verdict and the signal's arrival time are recorded, the code is not kept.</summary>

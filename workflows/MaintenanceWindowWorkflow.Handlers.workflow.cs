@@ -187,6 +187,11 @@ public partial class MaintenanceWindowWorkflow
                 Refuse(WindowHandlers.Extend, by, RefusedProofMissing, $"no proof: extension {number} needs the {ProofPurposes.Extend(number)} code mailed to {by}; send {ExtendExample}.");
                 return;
             }
+            if (ProofNotCheckable(command.Code) is { } notCheckable)
+            {
+                Refuse(WindowHandlers.Extend, by, notCheckable.Code, notCheckable.Reason);
+                return;
+            }
             var verdict = await VerifyAsync(by, ProofPurposes.Extend(number), command.Code, LatestEnd, signal);
             if (!verdict.Valid)
             {
@@ -284,6 +289,10 @@ public partial class MaintenanceWindowWorkflow
                 return (null, new Refusal(
                     RefusedProofMissing,
                     $"no proof: a vote counts only with the {ProofPurposes.For(vote.Decision)} code mailed to {approver}; send {ApprovalExample}."));
+            }
+            if (ProofNotCheckable(vote.Code) is { } notCheckable)
+            {
+                return (null, notCheckable);
             }
             ProofVerdict verdict;
             votesInFlight++;

@@ -18,21 +18,28 @@ public partial class MaintenanceWindowWorkflow
         WindowStart = plan.Window.Start,
         WindowEnd = progress.WindowEnd,
         TimeZone = plan.Window.TimeZone,
-        // While steps run the next deadline is the (possibly extended) window end; after the end of a
-        // window the after-checklist may still be waited for, so a finished window shows it too.
-        NextDeadline = progress.Phase == WindowPhase.InProgress ? new("window end", progress.WindowEnd) : progress.NextDeadline,
+        // While steps run the next deadline is the (possibly extended) window end; a finished window may still wait
+        // for its after-checklist and then for an emergency's approval after the fact, and shows what and until when.
+        NextDeadline = progress.Phase == WindowPhase.InProgress
+            ? new("window end", progress.WindowEnd)
+            : AwaitsApprovalAfterTheFact ? new("approval deadline", schedule.ApprovalDeadline) : progress.NextDeadline,
         Approvals = Approval,
         EligibleApprovers = prepared?.Schedule.EligibleApprovers ?? [],
         Checklist = plan.Checklist.Select(ChecklistStatus).ToList(),
         Steps = plan.Steps.Select((s, i) => new StepStatus(s.Id, s.Title, s.StepType, execution.StepStates[i])).ToList(),
         Paused = progress.Paused,
-        WaitingFor = progress.WaitingFor,
+        WaitingFor = AwaitsApprovalAfterTheFact
+            ? $"the approval after the fact ({Approval.Approvals}/{Approval.Required}{MissingGates(Approval)}): the work ran before it was approved"
+            : progress.WaitingFor,
         LastRefusal = ledger.Refusals.Count == 0 ? null : ledger.Refusals[^1],
         RefusalCount = ledger.RefusalCount,
         Refusals = [.. ledger.Refusals],
         PolicyHash = prepared?.PolicyHash,
         Rollout = rolloutNow,
     };
+
+    /// <summary>The work is over (and its after-checklist done) but an emergency that ran before its approval still takes votes.</summary>
+    private bool AwaitsApprovalAfterTheFact => awaitingLateApproval && progress.Phase.IsFinal() && progress.WaitingFor is null;
 
     private MaintenanceReport BuildReport(string summary) => new()
     {

@@ -282,6 +282,9 @@ public partial class MaintenanceWindowWorkflow
         }
     }
 
+    /// <summary>Set once a waiting window has decided to continue as new and waits for its handlers to finish.</summary>
+    private bool handingOver;
+
     private static bool HistoryTooLong => Workflow.ContinueAsNewSuggested || Workflow.CurrentHistoryLength > ContinueAsNewAfterEvents;
 
     /// <summary>
@@ -294,6 +297,8 @@ public partial class MaintenanceWindowWorkflow
         {
             return;
         }
+        // From here no new proof check starts (see ProofNotCheckable): the checks in flight finish, then the run hands over.
+        handingOver = true;
         await Workflow.WaitConditionAsync(() => Workflow.AllHandlersFinished, Never);
         progress.Continuations++;
         Workflow.Logger.LogInformation("Window {WindowId} continues as new after {Events} history events", WindowId, Workflow.CurrentHistoryLength);
@@ -384,6 +389,8 @@ public partial class MaintenanceWindowWorkflow
         EnterPhase(WindowPhase.PreChecks);
         var checks = plan.Checks.Where(c => c.RunsPre).ToList();
         progress.WaitingFor = $"{checks.Count} pre-check(s)";
+        // Past the latest start the window will not begin, however the checks come out.
+        progress.NextDeadline = new("latest start", schedule.LatestStart);
         var results = await RunChecksAsync(checks, Never);
         ledger.PreChecks.AddRange(results);
         var failed = checks.Zip(results).Where(p => p.First.Blocking && !p.Second.Passed).ToList();
@@ -784,11 +791,11 @@ public partial class MaintenanceWindowWorkflow
     /// </summary>
     private async Task<string> PostponeAsync(string reason, bool escalate = false)
     {
-        var next = CalendarRules.EarliestLegalStart(plan, policy, Now);
+        var (next, unanswered) = await NextFreeSlotAsync();
         ledger.NextSlot = next;
         var proposal = next is { } slot
             ? $"; next free slot {ZoneMath.FormatUtc(slot)} - {ZoneMath.FormatUtc(slot + plan.Window.Duration)}"
-            : "; no free slot found in the next 120 days";
+            : unanswered is null ? "; no free slot found in the next 120 days" : $"; no next slot proposed ({unanswered}): run `starter slots` for one";
         var summary = $"postponed before any change: {reason}{proposal}";
         Finish(WindowPhase.Postponed, summary);
         await NotifyAsync(NoticeKind.Postponed, new NoticeFacts { Reason = reason, NewStart = next, Verification = ledger.PreChecks.Select(ToLine).ToList() });
@@ -798,6 +805,42 @@ public partial class MaintenanceWindowWorkflow
             await NotifyAsync(NoticeKind.Escalation, new NoticeFacts { Reason = $"window postponed: {reason}{proposal}", NewStart = next });
         }
         return summary;
+    }
+
+    /// <summary>Windows recorded before the worker proposed the next slot computed it in the workflow.</summary>
+    public const string NextSlotActivityPatch = "next-slot-from-the-worker";
+
+    /// <summary>
+    /// The next free slot, decided by the worker and recorded (so a deploy that changes the calendar rules cannot
+    /// change the proposal on replay). A worker that cannot answer does not hold the postponement: after a few
+    /// tries the window ends Postponed without a proposal.
+    /// </summary>
+    private async Task<(DateTimeOffset? Start, string? Unanswered)> NextFreeSlotAsync()
+    {
+        if (!Workflow.Patched(NextSlotActivityPatch))
+        {
+            return (CalendarRules.EarliestLegalStart(plan, policy, Now), null);
+        }
+        try
+        {
+            var result = await Workflow.ExecuteActivityAsync<FindNextSlotResult>(
+                ActivityNames.FindNextSlot,
+                [new FindNextSlotInput(WindowId, plan, Now)],
+                new ActivityOptions
+                {
+                    StartToCloseTimeout = TimeSpan.FromMinutes(1),
+                    RetryPolicy = new Temporalio.Common.RetryPolicy { InitialInterval = TimeSpan.FromSeconds(1), MaximumInterval = TimeSpan.FromSeconds(30), MaximumAttempts = 5 },
+                    CancellationToken = Never,
+                    Summary = "next free slot",
+                });
+            return (result.Start, null);
+        }
+        catch (ActivityFailureException e)
+        {
+            var error = PlanActivities.Describe(e);
+            Workflow.Logger.LogWarning("Window {WindowId}: the worker could not propose the next slot: {Error}", WindowId, error);
+            return (null, $"the worker could not compute one: {error}");
+        }
     }
 
     private async Task<string> CancelAsync(string reason)

@@ -12,7 +12,7 @@ namespace MaintenanceWorkflows.Activities.Governance;
 /// </summary>
 public sealed class ApprovalProofs
 {
-    private const string Alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    private const string Alphabet = MaintenanceWorkflows.Workflows.Governance.ProofCodeShape.Alphabet;
     private const int CodeBytes = 10;
     private readonly string currentId;
     private readonly Dictionary<string, byte[]> keys = new(StringComparer.OrdinalIgnoreCase);

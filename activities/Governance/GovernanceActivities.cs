@@ -47,6 +47,18 @@ public sealed class GovernanceActivities(WorkerPolicy worker, ApprovalProofs pro
         };
     }
 
+    /// <summary>The next free slot for a window that cannot run as planned, by the worker's calendar rules and current policy.</summary>
+    [Activity(ActivityNames.FindNextSlot)]
+    public FindNextSlotResult FindNextSlot(FindNextSlotInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(input.Plan);
+        var next = CalendarRules.EarliestLegalStart(input.Plan, worker.Policy, input.After);
+        ActivityExecutionContext.Current.Logger.LogInformation(
+            "Next free slot for {Window} after {After:u}: {Next}", input.WindowId, input.After, next is { } slot ? slot.ToString("u", CultureInfo.InvariantCulture) : "none");
+        return new FindNextSlotResult(next, worker.Hash);
+    }
+
     [Activity(ActivityNames.VerifyProof)]
     public async Task<ProofVerdict> VerifyProofAsync(VerifyProofInput input)
     {

@@ -77,6 +77,8 @@ public sealed partial class LambdaActivities(ILambdaApi lambda, TimeProvider tim
 
         var token = ActivityExecutionContext.Current.CancellationToken;
         var logger = ActivityExecutionContext.Current.Logger;
+        // An abort must reach a promotion waiting on Lambda; the restore then reads what it changed from the marker.
+        await using var heartbeats = ActivityHeartbeats.Start(ActivityExecutionContext.Current);
         var marker = Marker(input.WindowId, input.StepId);
         var runMarker = Marker(input.WindowId, input.StepId, input.RunId);
 

@@ -11,7 +11,9 @@ namespace MaintenanceWorkflows.DevServer.Engine;
 /// <remarks>
 /// Time is wall-clock time plus an offset. With time skipping enabled the offset jumps to the next
 /// due timer whenever nobody holds time: no client lock (the TestService lock counter, which starts
-/// at one like the Java test server's) and no server hold (a workflow or activity task outstanding).
+/// at one like the Java test server's) and no server hold (a workflow or activity task outstanding that a
+/// worker has started or can take: work queued where no worker polls holds nothing, so stopping the worker
+/// cannot freeze time; see <c>WorkflowEngine.HoldsTime</c>).
 /// Callbacks run one after another on the clock's own loop, so a hold taken by a callback is in
 /// place before the clock considers jumping again.
 /// </remarks>
@@ -45,6 +47,9 @@ public sealed class DevClock : IAsyncDisposable
     }
 
     public bool TimeSkipping { get; }
+
+    /// <summary>Cancelled when the clock is disposed (the server stops).</summary>
+    public CancellationToken Stopping => stop.Token;
 
     public DateTime UtcNow
     {

@@ -22,6 +22,9 @@ public sealed class TaskQueueState
     private readonly LinkedList<TaskCompletionSource> waiters = new();
     private long lastPollTicks = long.MinValue;
 
+    /// <summary>When the queue came into use: a worker that is starting gets the poller window to poll.</summary>
+    private long sinceTicks = Environment.TickCount64;
+
     /// <summary>Bumped when the queue is unloaded (its worker shut down), so polls parked before that end empty.</summary>
     public int Generation { get; private set; }
 
@@ -34,12 +37,28 @@ public sealed class TaskQueueState
             Environment.TickCount64 - lastPollTicks < (long)StickyPollerWindow.TotalMilliseconds);
 
     /// <summary>
+    /// False when no worker polls the queue: none parked now, none polled within <see cref="StickyPollerWindow"/>
+    /// (counted from the queue's first use when it never was polled). Time skipping does not wait for work in such a
+    /// queue: a task nobody can take is idle, as in a real cluster whose workers are down.
+    /// </summary>
+    public bool Attended
+    {
+        get
+        {
+            var last = Math.Max(lastPollTicks, sinceTicks);
+            return waiters.Count > 0 ||
+                (last != long.MinValue && Environment.TickCount64 - last < (long)StickyPollerWindow.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>
     /// The worker behind a sticky queue shut down: new tasks go to the normal queue at once, parked
     /// polls end empty. Tasks already queued stay until their schedule-to-start timeout moves them.
     /// </summary>
     public void Unload()
     {
         lastPollTicks = long.MinValue;
+        sinceTicks = long.MinValue;
         Generation++;
         while (waiters.First is { } first)
         {

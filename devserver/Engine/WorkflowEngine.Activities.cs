@@ -435,6 +435,12 @@ public sealed partial class WorkflowEngine
     {
         var policy = activity.Attributes.RetryPolicy;
         var app = failure.ApplicationFailureInfo;
+        if (activity.CancelRequested)
+        {
+            // As in Temporal: the workflow asked the activity to stop, so an attempt that ends (fails or times out)
+            // is its last; a retry would run the work the workflow just cancelled.
+            return (false, TimeSpan.Zero, RetryState.CancelRequested);
+        }
         if ((app != null && (app.NonRetryable || policy.NonRetryableErrorTypes.Contains(app.Type))) ||
             failure.ServerFailureInfo is { NonRetryable: true })
         {

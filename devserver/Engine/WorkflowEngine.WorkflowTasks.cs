@@ -172,7 +172,16 @@ public sealed partial class WorkflowEngine
             using (Locked())
             {
                 queue = Queue(ns, queueName, activity);
+                var returning = !queue.Attended;
                 queue.Polled();
+                if (returning && waitingForWorkers.Count > 0)
+                {
+                    // A worker is back: runs whose work waits in this queue hold time again before any skip.
+                    foreach (var waiting in waitingForWorkers.ToList())
+                    {
+                        Clock.SetHold(waiting, HoldsTime(waiting));
+                    }
+                }
                 generation = queue.Generation;
                 while (queue.TryDequeue(out var task))
                 {

@@ -32,12 +32,21 @@ public sealed partial class WorkflowEngine
     private readonly IWorkflowStore store;
     private readonly ILogger logger;
 
+    /// <summary>Runs with work queued where no worker polls: their hold on time is re-checked while they wait.</summary>
+    private readonly HashSet<WorkflowRun> waitingForWorkers = [];
+    private readonly Timer? workerWatch;
+
     public WorkflowEngine(DevClock clock, IEnumerable<string> namespaceNames, IWorkflowStore store, ILogger logger, ServerLimits? limits = null)
     {
         Clock = clock;
         Limits = limits ?? new ServerLimits();
         this.store = store;
         this.logger = logger;
+        if (clock.TimeSkipping)
+        {
+            workerWatch = new Timer(_ => RefreshWorkerHolds(), null, Timeout.Infinite, Timeout.Infinite);
+            clock.Stopping.Register(workerWatch.Dispose);
+        }
         var stored = store.Load();
         using (Locked())
         {
@@ -343,9 +352,7 @@ public sealed partial class WorkflowEngine
     private void Commit(WorkflowRun run)
     {
         EnforceHistoryLimits(run);
-        var busy = run.IsRunning &&
-            ((run.WorkflowTask != null && !run.AwaitingFirstTask) || run.Activities.Values.Any(a => !a.InBackoff));
-        Clock.SetHold(run, busy);
+        Clock.SetHold(run, HoldsTime(run));
         store.RunChanged(run);
         TouchHistory(run);
         if (!run.IsRunning)
@@ -355,6 +362,95 @@ public sealed partial class WorkflowEngine
         var changed = run.Changed;
         run.Changed = null;
         changed?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Whether time skipping must wait for this run: a workflow or activity task outstanding that a worker has
+    /// started or can take. A task queued where no worker polls (<see cref="TaskQueueState.Attended"/>) does not
+    /// hold time: with the workers down, the run's timers fire and time moves on as in a real cluster, and the
+    /// task waits for the next worker. Such runs are re-checked every second and when a worker polls again.
+    /// </summary>
+    private bool HoldsTime(WorkflowRun run)
+    {
+        var busy = false;
+        var unattended = false;
+        if (run.IsRunning && run.WorkflowTask is { } task && !run.AwaitingFirstTask)
+        {
+            if (task.StartedEvent != null || Queue(run.Namespace, task.DispatchQueue, activity: false).Attended)
+            {
+                busy = true;
+            }
+            else
+            {
+                unattended = true;
+            }
+        }
+        if (run.IsRunning)
+        {
+            foreach (var activity in run.Activities.Values)
+            {
+                if (activity.InBackoff)
+                {
+                    continue;
+                }
+                if (activity.Started || Queue(run.Namespace, activity.Attributes.TaskQueue.Name, activity: true).Attended)
+                {
+                    busy = true;
+                }
+                else
+                {
+                    unattended = true;
+                }
+            }
+        }
+        if (workerWatch != null)
+        {
+            if (unattended)
+            {
+                if (waitingForWorkers.Add(run) && waitingForWorkers.Count == 1)
+                {
+                    WatchWorkers(true);
+                }
+            }
+            else if (waitingForWorkers.Remove(run) && waitingForWorkers.Count == 0)
+            {
+                WatchWorkers(false);
+            }
+        }
+        return busy;
+    }
+
+    private static readonly TimeSpan WorkerWatchInterval = TimeSpan.FromSeconds(1);
+
+    private void WatchWorkers(bool on)
+    {
+        try
+        {
+            workerWatch?.Change(on ? WorkerWatchInterval : Timeout.InfiniteTimeSpan, on ? WorkerWatchInterval : Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server is shutting down.
+        }
+    }
+
+    /// <summary>Re-checks the hold of every run waiting for a worker (a queue's poller came or went).</summary>
+    private void RefreshWorkerHolds()
+    {
+        try
+        {
+            using (Locked())
+            {
+                foreach (var run in waitingForWorkers.ToList())
+                {
+                    Clock.SetHold(run, HoldsTime(run));
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server is shutting down.
+        }
     }
 
     private static HistoryEvent NewEvent(EventType type) => new() { EventType = type };

@@ -19,6 +19,7 @@ public sealed class LocalLambdaServer : IAsyncDisposable
     private readonly object gate = new();
     private readonly Dictionary<string, LocalFunction> functions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<InjectedFault> faults = new();
+    private readonly ConcurrentQueue<LambdaCallHold> holds = new();
     private readonly ConcurrentDictionary<string, int> calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> secrets;
     private LoopbackServer? server;
@@ -60,7 +61,28 @@ public sealed class LocalLambdaServer : IAsyncDisposable
     public void FailNext(string operation, int status, string errorType, string message, bool afterApplying = false) =>
         faults.Enqueue(new InjectedFault(operation, status, errorType, message, afterApplying));
 
-    public ValueTask DisposeAsync() => server?.DisposeAsync() ?? ValueTask.CompletedTask;
+    /// <summary>
+    /// The next call of <paramref name="operation"/> is applied, then its answer is held until <see cref="LambdaCallHold.Release"/>
+    /// or until the caller gives up (a slow or lost response after the change was made).
+    /// </summary>
+    public LambdaCallHold HoldNext(string operation)
+    {
+        var hold = new LambdaCallHold(operation);
+        holds.Enqueue(hold);
+        return hold;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        while (holds.TryDequeue(out var hold))
+        {
+            hold.Release();
+        }
+        if (server is not null)
+        {
+            await server.DisposeAsync();
+        }
+    }
 
     private void Configure(WebApplication app)
     {
@@ -217,6 +239,21 @@ public sealed class LocalLambdaServer : IAsyncDisposable
                 result = action();
             }
 
+            if (holds.TryPeek(out var hold) && hold.Operation == operation && holds.TryDequeue(out var held))
+            {
+                held.Applied();
+                try
+                {
+                    await held.Released.WaitAsync(context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The caller gave up (cancelled) while the answer was held; the change stays made.
+                    held.Abandoned();
+                    return Results.Empty;
+                }
+            }
+
             if (fault is not null && mutates)
             {
                 throw new LambdaApiError(fault.Status, fault.Type, fault.Message);
@@ -232,6 +269,30 @@ public sealed class LocalLambdaServer : IAsyncDisposable
     }
 
     private sealed record InjectedFault(string Operation, int Status, string Type, string Message, bool AfterApplying);
+}
+
+/// <summary>A held Lambda call: <see cref="Reached"/> completes once the change is made and the answer is being held.</summary>
+public sealed class LambdaCallHold(string operation)
+{
+    private readonly TaskCompletionSource reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource abandoned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string Operation { get; } = operation;
+
+    /// <summary>Completes when the held call was applied.</summary>
+    public Task Reached => reached.Task;
+
+    /// <summary>Completes when the caller gave up on the held answer (its request was aborted).</summary>
+    public Task CallerGaveUp => abandoned.Task;
+
+    internal Task Released => released.Task;
+
+    public void Release() => released.TrySetResult();
+
+    internal void Applied() => reached.TrySetResult();
+
+    internal void Abandoned() => abandoned.TrySetResult();
 }
 
 public sealed class LambdaApiError(int status, string type, string message) : Exception(message)

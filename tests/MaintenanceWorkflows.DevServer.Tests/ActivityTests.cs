@@ -147,6 +147,29 @@ public sealed class ActivityTests
     }
 
     [Fact]
+    public async Task Cancel_RunningActivityThatNeverHeartbeats_TimesOutOnceAndIsNotRetried()
+    {
+        var queue = Unique.Queue("activity-cancel-no-heartbeat");
+        var activities = new TestActivities();
+        using var worker = NewWorker(queue, activities);
+        await worker.ExecuteAsync(async () =>
+        {
+            // Unlimited attempts: only the cancellation can stop the retries.
+            var handle = await StartCallAsync(new ActivityCall("hang", "x", StartToClose: TimeSpan.FromSeconds(2)), Unique.Id("activity-cancel-no-heartbeat"), queue);
+            await activities.Started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await handle.SignalAsync(wf => wf.CancelActivityAsync());
+            // The activity never heartbeats, so it never hears of the cancellation; its attempt times out, and as in
+            // Temporal a cancelled activity is not retried (it was, forever, so this waited without end).
+            using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var result = await handle.GetResultAsync(rpcOptions: new() { CancellationToken = bound.Token });
+            Assert.Equal(Temporalio.Api.Enums.V1.RetryState.CancelRequested, result.RetryState);
+            Assert.Single(activities.Attempts);
+            var history = await handle.FetchHistoryAsync();
+            Assert.Contains(history.Events, e => e.EventType == EventType.ActivityTaskCancelRequested);
+        });
+    }
+
+    [Fact]
     public async Task Describe_RunningActivity_ShowsPendingActivityAndHeartbeat()
     {
         var queue = Unique.Queue("describe-activity");

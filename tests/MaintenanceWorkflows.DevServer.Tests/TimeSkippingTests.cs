@@ -158,6 +158,36 @@ public sealed class TimeSkippingTests
         });
     }
 
+    [Fact]
+    public async Task DelayAsync_WorkerStoppedAndATimerFallsDue_TimeStillSkipsAndTheNextWorkerFinishesTheRun()
+    {
+        await using var env = await DevServerWorkflowEnvironment.StartTimeSkippingAsync();
+        var queue = Unique.Queue("worker-down");
+        var options = new TemporalWorkerOptions(queue).AddWorkflow<TwoDaySleepWorkflow>();
+        var handle = await env.Client.StartWorkflowAsync((TwoDaySleepWorkflow wf) => wf.RunAsync(), new(Unique.Id("worker-down"), queue));
+        using (var first = new TemporalWorker(env.Client, options))
+        {
+            // The query waits for the first workflow task, so the two-day timer is started when it answers.
+            await first.ExecuteAsync(() => handle.QueryAsync(wf => wf.Now));
+        }
+        var stoppedAt = await env.GetCurrentTimeAsync();
+
+        // The timer falls due with no worker polling: its workflow task waits in the queue, and time skipping must
+        // not wait for a task nobody can take (it did, so this sleep lasted three real days).
+        using (var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+        {
+            await env.DelayAsync(TimeSpan.FromDays(3), bound.Token);
+        }
+        Assert.True(await env.GetCurrentTimeAsync() - stoppedAt >= TimeSpan.FromDays(3));
+
+        using var second = new TemporalWorker(env.Client, options);
+        Assert.Equal("all done", await second.ExecuteAsync(() => handle.GetResultAsync(rpcOptions: NotSkippedBound)));
+        // The run went on when a worker came back, not when its timer fell due.
+        var history = await handle.FetchHistoryAsync();
+        var completed = history.Events.Last(e => e.EventType == Temporalio.Api.Enums.V1.EventType.WorkflowTaskStarted).EventTime.ToDateTime();
+        Assert.True(completed - stoppedAt >= TimeSpan.FromDays(3), $"the last workflow task started {completed - stoppedAt} after the worker stopped");
+    }
+
     private static async Task<SleepResult> RunSleepAsync(WorkflowEnvironment env, TimeSpan duration)
     {
         var queue = Unique.Queue("sleep");

@@ -27,6 +27,9 @@ public static class ActivityNames
     /// <summary><see cref="Governance.PrepareWindowInput"/> -> <see cref="Governance.PreparedWindow"/>.</summary>
     public const string PrepareWindow = "PrepareWindow";
 
+    /// <summary><see cref="Governance.FindNextSlotInput"/> -> <see cref="Governance.FindNextSlotResult"/>.</summary>
+    public const string FindNextSlot = "FindNextSlot";
+
     /// <summary><see cref="Governance.VerifyProofInput"/> -> <see cref="Governance.ProofVerdict"/>.</summary>
     public const string VerifyProof = "VerifyApprovalProof";
 

@@ -124,3 +124,21 @@ public static class PolicyHash
     /// <summary>Enough of the hash for people to compare at a glance.</summary>
     public static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;
 }
+
+/// <summary>
+/// Input of <see cref="Contracts.ActivityNames.FindNextSlot"/>: the plan whose window cannot run as planned, and the
+/// time from which the next free slot is sought. The worker judges it against its own (current) policy.
+/// </summary>
+/// <param name="WindowId">Workflow id of the window, for the worker's log.</param>
+/// <param name="Plan">The plan as scheduled (type, cadence, duration, systems).</param>
+/// <param name="After">The earliest time a new slot may start (the workflow's now).</param>
+public sealed record FindNextSlotInput(string WindowId, MaintenancePlan Plan, DateTimeOffset After);
+
+/// <summary>
+/// The next free slot the worker's calendar rules allow (cadence, notice period, freezes, blackouts), the same
+/// rules <c>starter slots</c> walks; null when none is free in the search horizon. Recorded as the activity's
+/// result, so a deploy that changes the rules cannot change what a postponed window proposed.
+/// </summary>
+/// <param name="Start">Start of the proposed slot, or null.</param>
+/// <param name="PolicyHash">SHA-256 of the policy that judged it.</param>
+public sealed record FindNextSlotResult(DateTimeOffset? Start, string PolicyHash);

@@ -88,11 +88,19 @@ internal static class PlanActivities
         Workflow.UtcNow,
         []);
 
-    public static Task<PromoteLambdaAliasResult> PromoteAsync(string windowId, LambdaPromoteStep step, CancellationToken ct) =>
-        Workflow.ExecuteActivityAsync<PromoteLambdaAliasResult>(
+    public static Task<PromoteLambdaAliasResult> PromoteAsync(string windowId, LambdaPromoteStep step, CancellationToken ct)
+    {
+        var options = StepOptions(step, TimeSpan.FromMinutes(2), ct);
+        // The activity heartbeats while it waits on Lambda, so an abort reaches it (a cancellation travels in heartbeat replies).
+        options.HeartbeatTimeout = PromotionHeartbeat;
+        return Workflow.ExecuteActivityAsync<PromoteLambdaAliasResult>(
             ActivityNames.PromoteLambdaAlias,
             [new PromoteLambdaAliasInput(windowId, step.Id, step.Function, step.Alias, step.Version, step.Publish, RunId: Workflow.Info.RunId)],
-            StepOptions(step, TimeSpan.FromMinutes(2), ct));
+            options);
+    }
+
+    /// <summary>How long a promotion may go without a heartbeat; an abort reaches it within about this long.</summary>
+    public static readonly TimeSpan PromotionHeartbeat = TimeSpan.FromSeconds(30);
 
     /// <summary>Undoes this run's promotion from the marker it left on the alias; <paramref name="promoted"/> is null when the promotion reported nothing.</summary>
     public static Task<RestoreLambdaAliasResult> RestoreAsync(

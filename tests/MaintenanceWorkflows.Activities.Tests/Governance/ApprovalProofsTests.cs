@@ -21,6 +21,41 @@ public class ApprovalProofsTests
         Assert.True(proofs.Verify("maint-a", "run-1", "t-josh", "approve", Expires, $"  {code.ToLowerInvariant()} ", Before).Valid);
     }
 
+    [Fact]
+    public void Issue_EveryCode_HasTheShapeTheWorkflowAcceptsWithoutTheWorker()
+    {
+        var proofs = Proofs();
+        foreach (var person in new[] { "T-JOSH", "ops-lead", "a", new string('p', 64) })
+        {
+            foreach (var purpose in new[] { "approve", "reject", "confirm", "extend-1", "extend-2" })
+            {
+                var code = proofs.Issue("maint-a", "run-1", person, purpose, Expires);
+                Assert.Null(MaintenanceWorkflows.Workflows.Governance.ProofCodeShape.Problem(code));
+                // As people retype it.
+                Assert.Null(MaintenanceWorkflows.Workflows.Governance.ProofCodeShape.Problem($" {code.ToLowerInvariant().Replace("-", " - ", StringComparison.Ordinal)} "));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("k1-FAKE-0001-XXXX-XXXX")]
+    [InlineData("k1-ABCD-EFGH-JKLM-NPQ")]
+    [InlineData("k1-ABCD-EFGH-JKLM-NPQRS")]
+    [InlineData("k1-ABCD-EFGH-JKLM-NPQI")]
+    [InlineData("ABCD-EFGH-JKLM-NPQR")]
+    [InlineData("-ABCD-EFGH-JKLM-NPQR")]
+    [InlineData("k1ABCDEFGHJKLMNPQR")]
+    [InlineData("toolongkey-ABCD-EFGH-JKLM-NPQR")]
+    [InlineData("k!-ABCD-EFGH-JKLM-NPQR")]
+    public void ProofCodeShape_JunkOrMistypedCode_RefusedWithTheExpectedShapeNamed(string code)
+    {
+        var problem = MaintenanceWorkflows.Workflows.Governance.ProofCodeShape.Problem(code);
+
+        Assert.NotNull(problem);
+        Assert.Contains("k1-XXXX-XXXX-XXXX-XXXX", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain(code, problem, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("maint-b", "run-1", "T-JOSH", "approve")]
     [InlineData("maint-a", "run-2", "T-JOSH", "approve")]

@@ -6,7 +6,7 @@ namespace MaintenanceWorkflows.EndToEnd.Tests.Windows;
 /// <summary>Emergency windows (seed 004: 0 h notice, all channels; approval may follow within the policy's time).</summary>
 public sealed class EmergencyTests
 {
-    private static readonly Dictionary<string, string?> ProxyRunbook = new()
+    internal static readonly Dictionary<string, string?> ProxyRunbook = new()
     {
         ["Commands:proxy-apply-config:Executable"] = "/bin/echo",
         ["Commands:proxy-apply-config:Arguments:0"] = "applying proxy configuration",
