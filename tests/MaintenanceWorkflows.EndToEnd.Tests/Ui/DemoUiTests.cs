@@ -15,10 +15,11 @@ public sealed partial class DemoUiTests : IDisposable
     [Fact]
     public async Task DemoUi_PrintedSignalApprovesTheWaitingWindow_FollowedToTheEndThenCtrlCStops()
     {
-        using var stdout = new StringWriter();
+        // The demo writes from its own tasks while the test reads: every write and read takes the writer's lock.
+        using var stdout = new LockedWriter();
         using var stderr = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var running = StarterCli.RunAsync(["demo", "--ui", "--ui-port", "0", "--examples", Repo.Path("examples"), "--out", output], stdout, stderr, stop.Token);
+        var running = StarterCli.RunAsync(["demo", "--ui", "--ui-port", "0", "--examples", Repo.Path("examples"), "--out", output], stdout.Writer, stderr, stop.Token);
 
         var printed = await WaitForAsync(stdout, running, SignalLine());
         Assert.Matches(@"web UI      http://localhost:\d+/", stdout.ToString());
@@ -35,7 +36,7 @@ public sealed partial class DemoUiTests : IDisposable
         Assert.Contains("demo stopped.", stdout.ToString(), StringComparison.Ordinal);
     }
 
-    private static Task<Match> WaitForAsync(StringWriter stdout, Task<int> running, Regex pattern) =>
+    private static Task<Match> WaitForAsync(LockedWriter stdout, Task<int> running, Regex pattern) =>
         Poll.UntilAsync(
             () =>
             {
@@ -46,6 +47,27 @@ public sealed partial class DemoUiTests : IDisposable
             match => match.Success,
             TimeSpan.FromMinutes(3),
             _ => $"no line matching {pattern} within 3 minutes:\n{stdout}");
+
+    /// <summary>A StringWriter behind <see cref="TextWriter.Synchronized"/>, read under the same lock.</summary>
+    private sealed class LockedWriter : IDisposable
+    {
+        private readonly StringWriter text = new();
+
+        public LockedWriter() => Writer = TextWriter.Synchronized(text);
+
+        public TextWriter Writer { get; }
+
+        public override string ToString()
+        {
+            // TextWriter.Synchronized locks the wrapper itself around each write.
+            lock (Writer)
+            {
+                return text.ToString();
+            }
+        }
+
+        public void Dispose() => Writer.Dispose();
+    }
 
     [GeneratedRegex(@"1\. open http://localhost:\d+/namespaces/default/workflows/(?<id>\S+)\n[\s\S]*?4\. input \(JSON\): (?<json>\{.*\})")]
     private static partial Regex SignalLine();
