@@ -26,6 +26,12 @@ public sealed record ServerLimits
     /// <summary>Blob size from which a warning is logged (limit.blobSize.warn).</summary>
     public long BlobSizeWarn { get; init; } = 512 * 1024;
 
+    /// <summary>
+    /// Signals one run may receive in all (history.maximumSignalsPerExecution); beyond it a signal is refused with
+    /// RESOURCE_EXHAUSTED, so no flood of signals can push a run to the history limit. 0 turns the cap off.
+    /// </summary>
+    public long MaximumSignalsPerExecution { get; init; } = 10_000;
+
     /// <summary>Largest memo accepted (limit.memoSize.error).</summary>
     public long MemoSizeError { get; init; } = 2 * 1024 * 1024;
 
@@ -52,6 +58,7 @@ public sealed record ServerLimits
         "limit.blobSize.error",
         "limit.blobSize.warn",
         "limit.memoSize.error",
+        "history.maximumSignalsPerExecution",
     ];
 
     /// <summary>
@@ -90,6 +97,13 @@ public sealed record ServerLimits
             throw new ArgumentException(
                 $"--dynamic-config-value key '{key}' is not supported by the devserver; supported: {string.Join(", ", DynamicConfigKeys)} " +
                 $"(accepted without effect: {string.Join(", ", AcceptedWithoutEffectKeys)})");
+        }
+        if (key == "history.maximumSignalsPerExecution")
+        {
+            // 0 is Temporal's "no cap".
+            return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var signals)
+                ? this with { MaximumSignalsPerExecution = signals }
+                : throw new ArgumentException($"--dynamic-config-value {key}: '{value}' is not a whole number (0 = no cap)");
         }
         if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number <= 0)
         {

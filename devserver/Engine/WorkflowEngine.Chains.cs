@@ -495,8 +495,14 @@ public sealed partial class WorkflowEngine
         afterCommands.Add(() =>
         {
             var target = FindExternalTarget(run, ns, cmd.Execution.WorkflowId, cmd.Execution.RunId, cmd.ChildWorkflowOnly);
+            var full = target != null && !HasSignalRoom(target);
+            if (full)
+            {
+                target = null;
+            }
             if (target != null)
             {
+                target.SignalCount++;
                 var signal = NewEvent(EventType.WorkflowExecutionSignaled);
                 signal.WorkflowExecutionSignaledEventAttributes = new()
                 {
@@ -528,7 +534,9 @@ public sealed partial class WorkflowEngine
             {
                 outcome.SignalExternalWorkflowExecutionFailedEventAttributes = new()
                 {
-                    Cause = SignalExternalWorkflowExecutionFailedCause.ExternalWorkflowExecutionNotFound,
+                    Cause = full
+                        ? SignalExternalWorkflowExecutionFailedCause.SignalCountLimitExceeded
+                        : SignalExternalWorkflowExecutionFailedCause.ExternalWorkflowExecutionNotFound,
                     WorkflowTaskCompletedEventId = completedEventId,
                     Namespace = ns,
                     NamespaceId = initiated.SignalExternalWorkflowExecutionInitiatedEventAttributes.NamespaceId,

@@ -46,6 +46,7 @@ public sealed partial class WorkflowEngine
                 nsState.Workflows.TryGetValue(req.WorkflowId, out var runs) && runs[^1].IsRunning)
             {
                 var current = runs[^1];
+                TakeSignal(current);
                 AddExternalEvents(current, signal);
                 Commit(current);
                 return new SignalWithStartWorkflowExecutionResponse { RunId = current.RunId, Started = false };
@@ -70,6 +71,7 @@ public sealed partial class WorkflowEngine
             {
                 return;
             }
+            TakeSignal(run);
             var signal = NewEvent(EventType.WorkflowExecutionSignaled);
             signal.WorkflowExecutionSignaledEventAttributes = new()
             {
@@ -82,6 +84,22 @@ public sealed partial class WorkflowEngine
             Commit(run);
         }
     }
+
+    /// <summary>Counts one more signal for <paramref name="run"/>, refusing it as Temporal does past history.maximumSignalsPerExecution.</summary>
+    private void TakeSignal(WorkflowRun run)
+    {
+        if (!HasSignalRoom(run))
+        {
+            throw new GrpcException(
+                Temporalio.Exceptions.RpcException.StatusCode.ResourceExhausted,
+                "exceeded workflow execution limit for signal events",
+                new Temporalio.Api.ErrorDetails.V1.ResourceExhaustedFailure { Cause = ResourceExhaustedCause.SystemOverloaded });
+        }
+        run.SignalCount++;
+    }
+
+    private bool HasSignalRoom(WorkflowRun run) =>
+        Limits.MaximumSignalsPerExecution <= 0 || run.SignalCount < Limits.MaximumSignalsPerExecution;
 
     public void RequestCancel(RequestCancelWorkflowExecutionRequest req)
     {
@@ -158,6 +176,7 @@ public sealed partial class WorkflowEngine
                     case WorkflowIdConflictPolicy.UseExisting:
                         if (signal != null)
                         {
+                            TakeSignal(current);
                             AddExternalEvents(current, signal);
                             Commit(current);
                         }
@@ -307,6 +326,7 @@ public sealed partial class WorkflowEngine
         Append(run, started);
         if (signal != null)
         {
+            run.SignalCount++;
             Append(run, signal);
         }
         if (!run.AwaitingFirstTask)

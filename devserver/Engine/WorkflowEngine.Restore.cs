@@ -39,6 +39,7 @@ public sealed partial class WorkflowEngine
                 CancelRequested = record.CancelRequested,
                 LastCompletedWorkflowTaskStartedId = record.LastCompletedWorkflowTaskStartedId,
                 WorkflowTaskSequence = record.WorkflowTaskSequence,
+                SignalCount = record.SignalCount,
             };
             // The events stay in the store until something needs them (a worker's replay, a history page).
             var restoredRun = run;

@@ -77,6 +77,9 @@ public sealed class WorkflowRun
 
     public bool CancelRequested { get; set; }
 
+    /// <summary>Signals received so far (from clients and other workflows), which Temporal caps per run.</summary>
+    public int SignalCount { get; set; }
+
     public WorkflowTaskState? WorkflowTask { get; set; }
 
     /// <summary>Numbers workflow tasks within the run (see <see cref="WorkflowTaskState.Sequence"/>).</summary>

@@ -37,6 +37,9 @@ public sealed record RunRecord
 
     public long WorkflowTaskSequence { get; init; }
 
+    /// <summary>Signals the run has received (history.maximumSignalsPerExecution counts them).</summary>
+    public int SignalCount { get; init; }
+
     public WorkflowTaskRecord? WorkflowTask { get; init; }
 
     public List<byte[]> Buffered { get; init; } = [];
@@ -71,6 +74,7 @@ public sealed record RunRecord
             CancelRequested = run.CancelRequested,
             LastCompletedWorkflowTaskStartedId = run.LastCompletedWorkflowTaskStartedId,
             WorkflowTaskSequence = run.WorkflowTaskSequence,
+            SignalCount = run.SignalCount,
             WorkflowTask = run.WorkflowTask is { } task
                 ? new WorkflowTaskRecord(task.Attempt, task.InHistory, task.InHistory ? task.ScheduledEventId : 0, task.Speculative)
                 : null,

@@ -34,6 +34,58 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task Signal_PastMaximumSignalsPerExecution_RefusedAsTemporalDoes_AndNotRecorded()
+    {
+        await using var server = await StartAsync("history.maximumSignalsPerExecution=3");
+        var client = await TemporalClient.ConnectAsync(new(server.Target));
+        var queue = Unique.Queue("signal-cap");
+        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<CollectWorkflow>());
+        await worker.ExecuteAsync(async () =>
+        {
+            // It waits for four values, so it is still running when the fourth signal comes.
+            var handle = await client.StartWorkflowAsync((CollectWorkflow wf) => wf.RunAsync(new CollectInput(4)), new(Unique.Id("signal-cap"), queue));
+            // A signal-with-start on the running workflow counts too.
+            var withSignal = new WorkflowOptions(handle.Id, queue);
+            withSignal.SignalWithStart((CollectWorkflow wf) => wf.AddAsync(new SignalInput("a")));
+            await client.StartWorkflowAsync((CollectWorkflow wf) => wf.RunAsync(new CollectInput(4)), withSignal);
+            await handle.SignalAsync(wf => wf.AddAsync(new SignalInput("b")));
+            await handle.SignalAsync(wf => wf.AddAsync(new SignalInput("c")));
+
+            // The fourth: refused, without retrying here (the SDK retries RESOURCE_EXHAUSTED by default).
+            var refused = await Assert.ThrowsAsync<RpcException>(() => client.WorkflowService.SignalWorkflowExecutionAsync(
+                new Temporalio.Api.WorkflowService.V1.SignalWorkflowExecutionRequest
+                {
+                    Namespace = client.Options.Namespace,
+                    WorkflowExecution = new() { WorkflowId = handle.Id },
+                    SignalName = "Add",
+                    RequestId = Guid.NewGuid().ToString(),
+                },
+                new RpcOptions { Retry = false }));
+            Assert.Equal(RpcException.StatusCode.ResourceExhausted, refused.Code);
+            Assert.Equal("exceeded workflow execution limit for signal events", refused.Message);
+
+            Assert.Equal(3, await Poll.UntilAsync(() => handle.QueryAsync(wf => wf.Count), n => n == 3, TimeSpan.FromSeconds(30), n => $"{n} values"));
+            var signaled = (await handle.FetchHistoryAsync()).Events.Count(e => e.EventType == Temporalio.Api.Enums.V1.EventType.WorkflowExecutionSignaled);
+            Assert.Equal(3, signaled);
+            await handle.TerminateAsync("test done");
+        });
+    }
+
+    [Theory]
+    [InlineData("history.maximumSignalsPerExecution=0", 0)]
+    [InlineData("history.maximumSignalsPerExecution=25", 25)]
+    public void MaximumSignalsPerExecution_DynamicConfig_ZeroMeansNoCap(string keyValue, long expected) =>
+        Assert.Equal(expected, new ServerLimits().WithDynamicConfig(keyValue).MaximumSignalsPerExecution);
+
+    [Fact]
+    public void MaximumSignalsPerExecution_Default_IsTemporals()
+    {
+        Assert.Equal(10_000, new ServerLimits().MaximumSignalsPerExecution);
+        var bad = Assert.Throws<ArgumentException>(() => new ServerLimits().WithDynamicConfig("history.maximumSignalsPerExecution=lots"));
+        Assert.Contains("history.maximumSignalsPerExecution", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Signal_InputOverBlobLimit_Refused()
     {
         await using var server = await StartAsync($"limit.blobSize.error={SmallBlobLimit}");

@@ -1,3 +1,4 @@
+using MaintenanceWorkflows.DevServer;
 using MaintenanceWorkflows.Workflows;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
@@ -18,7 +19,9 @@ public sealed class FloodTests(ITestOutputHelper output)
     [Fact]
     public async Task Flood_TenThousandJunkSignalsAtAWaitingWindow_HistoryBoundedAndTheWindowStillCompletes()
     {
-        await using var harness = await WindowHarness.StartAsync();
+        // The window must bound itself: the server's own cap (Temporal's history.maximumSignalsPerExecution, 10,000 per
+        // run, which would refuse the flood's tail and the approval after it) is off here so every junk signal arrives.
+        await using var harness = await WindowHarness.StartAsync(limits: new ServerLimits().WithDynamicConfig("history.maximumSignalsPerExecution=0"));
         var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
         var first = await harness.ScheduleAsync(plan);
         // Codes are mailed to the first run; they must still count after the window continued as new.

@@ -56,9 +56,9 @@ public sealed class WindowHarness : IAsyncDisposable
     /// <summary>Worker configuration added to the sandbox's, e.g. allow-listed runbook commands.</summary>
     public Dictionary<string, string?> ExtraConfiguration { get; } = [];
 
-    public static async Task<WindowHarness> StartAsync(IReadOnlyDictionary<string, string?>? extraConfiguration = null)
+    public static async Task<WindowHarness> StartAsync(IReadOnlyDictionary<string, string?>? extraConfiguration = null, ServerLimits? limits = null)
     {
-        var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true });
+        var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true, Limits = limits ?? new ServerLimits() });
         var world = await SandboxWorld.StartAsync();
         var policyPath = extraConfiguration?.GetValueOrDefault("Policy:Path") ?? PolicyPath;
         var harness = new WindowHarness(env, world, PlanYaml.LoadPolicyFile(policyPath));
