@@ -114,11 +114,11 @@ public sealed class GovernanceTests
     [Fact]
     public async Task Requester_NamesSomeoneElseAsRequesterToApproveTheirOwnChange_VotesDoNotCountWithoutThatPersonsConfirmation()
     {
-        var policyPath = WindowHarness.PolicyVariant(yaml => yaml.Replace("  requesterMayApprove: false\n", "  requesterMayApprove: false\n  requesterConfirms: true\n", StringComparison.Ordinal));
-        await using var harness = await WindowHarness.StartAsync(new Dictionary<string, string?> { ["Policy:Path"] = policyPath });
+        // The example policy has requesterConfirms on.
+        await using var harness = await WindowHarness.StartAsync();
         // ops-lead wants to ship their own change and names sre-oncall as the requester.
         var plan = (await harness.PlanAsync("lambda-v40-promotion.yaml")) with { Requester = "sre-oncall" };
-        var handle = await harness.ScheduleAsync(plan);
+        var handle = await harness.ScheduleUnconfirmedAsync(plan);
 
         await harness.ApproveAsync(handle, approver: "ops-lead", comment: "my own change");
         await harness.ApproveAsync(handle);
@@ -140,10 +140,9 @@ public sealed class GovernanceTests
     [Fact]
     public async Task Requester_ConfirmsWithTheirOwnCode_VotesCount()
     {
-        var policyPath = WindowHarness.PolicyVariant(yaml => yaml.Replace("  requesterMayApprove: false\n", "  requesterMayApprove: false\n  requesterConfirms: true\n", StringComparison.Ordinal));
-        await using var harness = await WindowHarness.StartAsync(new Dictionary<string, string?> { ["Policy:Path"] = policyPath });
+        await using var harness = await WindowHarness.StartAsync();
         var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
-        var handle = await harness.ScheduleAsync(plan);
+        var handle = await harness.ScheduleUnconfirmedAsync(plan);
 
         await harness.ApproveAsync(handle);
         Assert.False((await handle.QueryAsync(wf => wf.Status)).Approvals.Approved);
@@ -290,6 +289,39 @@ public sealed class GovernanceTests
         Assert.DoesNotContain("without the required approval", report.Summary, StringComparison.Ordinal);
         Assert.DoesNotContain(report.OperatorActions, a => a.Action == "escalate");
         Assert.True(report.Votes.Single().Vote.At > report.Phases.Single(p => p.Phase == WindowPhase.Completed).At);
+    }
+
+    [Fact]
+    public async Task Approve_SentBeforeTheDeadlineWhileTheWorkerIsDownAcrossIt_CountsByItsArrival()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        var handle = await harness.ScheduleAsync(plan);
+        var code = await harness.CodeAsync(handle.Id, "T-JOSH", "approve");
+        var deadline = plan.Window.Start - harness.Policy.Types.Routine.Approval.DeadlineBeforeStart!.Value;
+
+        // The worker is down from before the deadline until after it; the approval is sent 10 minutes before the deadline.
+        await harness.StopWorkerAsync();
+        await SleepUntilAsync(harness, deadline - TimeSpan.FromMinutes(10));
+        await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = "T-JOSH", Code = code, Comment = "sent in time" }]);
+        await SleepUntilAsync(harness, deadline + TimeSpan.FromMinutes(10));
+        await harness.StartWorkerAsync();
+
+        var status = await WindowHarness.WaitForAsync(handle, s => s.Approvals.ApprovedBy.Count > 0 || s.RefusalCount > 0 || s.Phase.IsFinal());
+        Assert.True(status.Approvals.Approved, $"{status.Phase}: {status.LastRefusal?.Reason}");
+        Assert.NotEqual(WindowPhase.Cancelled, status.Phase);
+        var report = await CancelAsync(handle);
+        var vote = Assert.Single(report.Votes).Vote;
+        Assert.True(vote.At < deadline, $"the vote is dated {vote.At:u}, after the deadline {deadline:u}");
+        Assert.Contains("cancelled by ops-lead before the window started", report.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("not approved by the deadline", report.Summary, StringComparison.Ordinal);
+    }
+
+    private static async Task SleepUntilAsync(WindowHarness harness, DateTimeOffset until)
+    {
+        var now = new DateTimeOffset(await harness.Env.GetCurrentTimeAsync(), TimeSpan.Zero);
+        Assert.True(until > now, $"{until:u} is not in the future (now {now:u})");
+        await harness.Env.DelayAsync(until - now);
     }
 
     [Fact]
