@@ -42,7 +42,7 @@ public sealed class WindowCommandsTests
         Assert.Equal(Connection.ExitRefused, forgedConfirm.Exit);
         Assert.Contains("refused: ", forgedConfirm.Error, StringComparison.Ordinal);
         Assert.Contains("is not ops-lead's confirm code", forgedConfirm.Error, StringComparison.Ordinal);
-        var wrongPurpose = await RunAsync(harness, "confirm", WindowId, "--by", "ops-lead", "--code", await harness.CodeAsync(WindowId, "ops-lead", "reject"));
+        var wrongPurpose = await RunAsync(harness, "confirm", WindowId, "--by", "ops-lead", "--code", await harness.CodeAsync(WindowId, "ops-lead", "extend-1"));
         Assert.Equal(Connection.ExitRefused, wrongPurpose.Exit);
         Assert.Contains("is not ops-lead's confirm code", wrongPurpose.Error, StringComparison.Ordinal);
         var noCode = await RunAsync(harness, "confirm", WindowId, "--by", "ops-lead");
@@ -149,7 +149,10 @@ public sealed class WindowCommandsTests
 
     private static async Task<(string Path, string NoticeAt)> ExampleInTheNextSlotAsync(WindowHarness harness)
     {
-        var moved = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        // The YAML gives the start to the minute: ask for a whole minute at least a minute past the 24 h notice, so a
+        // start inside tonight's cadence slot is not cut to less notice than the policy wants.
+        var earliest = new DateTimeOffset(await harness.Env.GetCurrentTimeAsync(), TimeSpan.Zero) + TimeSpan.FromHours(24) + TimeSpan.FromMinutes(2);
+        var moved = await harness.PlanAsync("lambda-v40-promotion.yaml", new DateTimeOffset(earliest.Ticks - (earliest.Ticks % TimeSpan.TicksPerMinute), TimeSpan.Zero));
         var local = MaintenanceWorkflows.Workflows.Plans.ZoneMath.ToLocal(moved.Window.Start, moved.Window.TimeZone);
         var yaml = File.ReadAllText(Repo.Path("examples", "lambda-v40-promotion.yaml"))
             .Replace("start: 2027-02-09T02:00", $"start: {local:yyyy-MM-ddTHH:mm}", StringComparison.Ordinal);

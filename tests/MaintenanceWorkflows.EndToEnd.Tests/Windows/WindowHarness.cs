@@ -56,9 +56,13 @@ public sealed class WindowHarness : IAsyncDisposable
     /// <summary>Worker configuration added to the sandbox's, e.g. allow-listed runbook commands.</summary>
     public Dictionary<string, string?> ExtraConfiguration { get; } = [];
 
-    public static async Task<WindowHarness> StartAsync(IReadOnlyDictionary<string, string?>? extraConfiguration = null)
+    /// <param name="timeSkipping">
+    /// Off for the few tests that need time to pass while no worker runs: under time skipping a workflow task
+    /// waiting for a worker holds the clock, as in Temporal's test server.
+    /// </param>
+    public static async Task<WindowHarness> StartAsync(IReadOnlyDictionary<string, string?>? extraConfiguration = null, bool timeSkipping = true)
     {
-        var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true });
+        var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = timeSkipping });
         var world = await SandboxWorld.StartAsync();
         var policyPath = extraConfiguration?.GetValueOrDefault("Policy:Path") ?? PolicyPath;
         var harness = new WindowHarness(env, world, PlanYaml.LoadPolicyFile(policyPath));
