@@ -16,6 +16,16 @@ public sealed class ContinueCommandTests
     private const string Step = "patch_nodes.v2";
 
     [Fact]
+    public void ApprovalEmail_PurposeWithADotAndAnUnderscore_ItsCodeIsRead()
+    {
+        const string body = "Your codes, T-JOSH (they work only for you):\n  approve   k1-AAAA-BBBB-CCCC-DDDD\n  continue-patch_nodes.v2-0 k1-EEEE-FFFF-GGGG-HHHH\n\nDo not forward these codes.";
+
+        Assert.Equal("k1-EEEE-FFFF-GGGG-HHHH", Starter.Demo.ApprovalEmail.Code(body, FleetRolloutWorkflow.ContinuePurpose(Step, 0)));
+        Assert.Equal("k1-AAAA-BBBB-CCCC-DDDD", Starter.Demo.ApprovalEmail.Code(body, "approve"));
+        Assert.Null(Starter.Demo.ApprovalEmail.Code(body, "continue-patch-nodes-0"));
+    }
+
+    [Fact]
     public async Task Continue_ForgedStrangerWrongStepOversizedThenTheApproversCode_OnlyTheCodeOpensTheGate()
     {
         await using var harness = await WindowHarness.StartAsync();

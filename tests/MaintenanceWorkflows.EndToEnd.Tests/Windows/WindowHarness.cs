@@ -118,7 +118,7 @@ public sealed class WindowHarness : IAsyncDisposable
     public async Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> ScheduleAsync(MaintenancePlan plan)
     {
         var handle = await ScheduleUnconfirmedAsync(plan);
-        await RequesterConfirmation.ConfirmAsync(handle, plan, Policy, World.Ses, TimeSpan.FromSeconds(30));
+        await RequesterConfirmation.ConfirmAsync(handle, plan, Policy, World.Ses, TimeSpan.FromSeconds(60));
         return handle;
     }
 
@@ -182,7 +182,7 @@ public sealed class WindowHarness : IAsyncDisposable
 
     /// <summary>The person's code for a purpose (approve, reject, extend-1), from the email the worker sent to their policy address.</summary>
     public Task<string> CodeAsync(string windowId, string person, string purpose) =>
-        ApprovalEmail.WaitForCodeAsync(World.Ses, windowId, AddressOf(person), purpose, TimeSpan.FromSeconds(30));
+        ApprovalEmail.WaitForCodeAsync(World.Ses, windowId, AddressOf(person), purpose, TimeSpan.FromSeconds(60));
 
     public string AddressOf(string person) =>
         Policy.Approvals.Approvers.Concat(Policy.Approvals.Operators).First(a => string.Equals(a.Id, person, StringComparison.OrdinalIgnoreCase)).Email!;
