@@ -22,7 +22,8 @@ public static class WindowDriver
 
     /// <summary>
     /// Lets the clock run until the window's Status satisfies <paramref name="condition"/>, and returns it; null when
-    /// the window closed first. Gives up after <paramref name="limit"/> of window time (default two days). Holds for
+    /// the window closed first. Gives up after <paramref name="limit"/> of window time (default 30 days: a window may be
+    /// scheduled a week or more ahead, and the clock jumps from deadline to deadline). Holds for
     /// people (such as the after-checklist) last an hour or more, so a hop never jumps over one.
     /// </summary>
     public static async Task<WindowStatus?> RunUntilAsync(
@@ -45,7 +46,7 @@ public static class WindowDriver
                 return null;
             }
             var now = new DateTimeOffset(await env.GetCurrentTimeAsync(), TimeSpan.Zero);
-            if (now - start > (limit ?? TimeSpan.FromDays(2)))
+            if (now - start > (limit ?? TimeSpan.FromDays(30)))
             {
                 throw new TimeoutException($"{handle.Id} never reached the expected state; last: {status.Phase}, waiting for {status.WaitingFor}");
             }
