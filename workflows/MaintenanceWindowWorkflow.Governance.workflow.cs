@@ -172,7 +172,8 @@ public partial class MaintenanceWindowWorkflow
             return null;
         }
         var requester = KnownPerson(plan.Requester) ?? plan.Requester;
-        if (!prepared.RequesterConfirms || requesterConfirmed || progress.Phase.IsFinal())
+        // An emergency that ran before its approval takes the confirmation as it takes votes: until its approval deadline.
+        if (!prepared.RequesterConfirms || requesterConfirmed || (progress.Phase.IsFinal() && !awaitingLateApproval))
         {
             return new Refusal(RefusedState, requesterConfirmed ? "the request is already confirmed." : $"this window takes no confirmation (the policy does not ask for one, or the window is {progress.Phase}).");
         }

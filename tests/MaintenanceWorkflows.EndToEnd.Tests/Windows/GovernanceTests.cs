@@ -334,6 +334,29 @@ public sealed class GovernanceTests
     }
 
     [Fact]
+    public async Task Emergency_RequesterConfirmsAndApproverApprovesAfterTheWorkCompleted_ApprovedLate()
+    {
+        await using var harness = await WindowHarness.StartAsync(EmergencyRunbook);
+        var plan = await harness.PlanAsync("emergency-proxy-fix.yaml");
+        var handle = await harness.ScheduleUnconfirmedAsync(plan);
+        var approve = await harness.CodeAsync(handle.Id, "ops-lead", "approve");
+        var confirm = await harness.CodeAsync(handle.Id, plan.Requester, "confirm");
+        await WindowHarness.AcknowledgeChecklistAsync(handle, plan, by: "sre-oncall");
+        await harness.Env.DelayAsync(TimeSpan.FromMinutes(20));
+        Assert.Equal(WindowPhase.Completed, (await handle.QueryAsync(wf => wf.Status)).Phase);
+
+        await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = "ops-lead", Code = approve, Comment = "retroactive for INC" }]);
+        var receipt = await handle.ExecuteUpdateAsync(wf => wf.SubmitConfirmationAsync(new ConfirmCommand { By = plan.Requester, Code = confirm }));
+        var report = await handle.GetResultAsync();
+
+        Assert.True(receipt.Status.Approved);
+        Assert.Equal(WindowPhase.Completed, report.Outcome);
+        Assert.Contains("approved late (after the work started) by ops-lead", report.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("without the required approval", report.Summary, StringComparison.Ordinal);
+        Assert.Contains(report.OperatorActions, a => a.Action == "confirm" && a.By == plan.Requester);
+    }
+
+    [Fact]
     public async Task KeyRotation_CodeIssuedUnderTheOldKey_StillValidAfterTheWorkerRotates()
     {
         await using var harness = await WindowHarness.StartAsync();
