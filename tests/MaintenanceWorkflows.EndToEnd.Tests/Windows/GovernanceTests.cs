@@ -339,13 +339,14 @@ public sealed class GovernanceTests
         await using var harness = await WindowHarness.StartAsync(EmergencyRunbook);
         var plan = await harness.PlanAsync("emergency-proxy-fix.yaml");
         var handle = await harness.ScheduleUnconfirmedAsync(plan);
-        var approve = await harness.CodeAsync(handle.Id, "ops-lead", "approve");
         var confirm = await harness.CodeAsync(handle.Id, plan.Requester, "confirm");
         await WindowHarness.AcknowledgeChecklistAsync(handle, plan, by: "sre-oncall");
         await harness.Env.DelayAsync(TimeSpan.FromMinutes(20));
         Assert.Equal(WindowPhase.Completed, (await handle.QueryAsync(wf => wf.Status)).Phase);
 
-        await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = "ops-lead", Code = approve, Comment = "retroactive for INC" }]);
+        // The vote is recorded but does not count until the requester confirmed.
+        await harness.ApproveAsync(handle, approver: "ops-lead", comment: "retroactive for INC");
+        Assert.False((await handle.QueryAsync(wf => wf.Status)).Approvals.Approved);
         var receipt = await handle.ExecuteUpdateAsync(wf => wf.SubmitConfirmationAsync(new ConfirmCommand { By = plan.Requester, Code = confirm }));
         var report = await handle.GetResultAsync();
 
@@ -450,7 +451,7 @@ public sealed class GovernanceTests
         {
             foreach (var mail in harness.MailTo(windowId, person.Email!))
             {
-                codes.AddRange(new[] { "approve", "reject", "extend-1" }.Select(p => Starter.Demo.ApprovalEmail.Code(mail.Text, p)).OfType<string>());
+                codes.AddRange(new[] { "approve", "reject", "confirm", "extend-1" }.Select(p => Starter.Demo.ApprovalEmail.Code(mail.Text, p)).OfType<string>());
             }
         }
         Assert.NotEmpty(codes);
