@@ -8,7 +8,8 @@ namespace MaintenanceWorkflows.Starter.Demo;
 
 /// <summary>
 /// Acts on a window at the moment its people would under time skipping: the clock runs to the window's next
-/// deadline (at least a minute at a time) until the window is where they act, e.g. waiting for its after-checklist.
+/// deadline until the work begins, then a minute at a time, until the window is where they act, e.g. waiting for its
+/// after-checklist.
 /// </summary>
 public static class WindowDriver
 {
@@ -23,8 +24,7 @@ public static class WindowDriver
     /// <summary>
     /// Lets the clock run until the window's Status satisfies <paramref name="condition"/>, and returns it; null when
     /// the window closed first. Gives up after <paramref name="limit"/> of window time (default 30 days: a window may be
-    /// scheduled a week or more ahead, and the clock jumps from deadline to deadline). Holds for
-    /// people (such as the after-checklist) last an hour or more, so a hop never jumps over one.
+    /// scheduled a week or more ahead, and the clock jumps from deadline to deadline until it starts).
     /// </summary>
     public static async Task<WindowStatus?> RunUntilAsync(
         WorkflowEnvironment env, WorkflowHandle handle, Func<WindowStatus, bool> condition, TimeSpan? limit = null, CancellationToken ct = default)
@@ -50,7 +50,10 @@ public static class WindowDriver
             {
                 throw new TimeoutException($"{handle.Id} never reached the expected state; last: {status.Phase}, waiting for {status.WaitingFor}");
             }
-            var hop = status.NextDeadline is { } next && next.At - now > TimeSpan.FromMinutes(1) ? next.At - now : TimeSpan.FromMinutes(1);
+            // Until the work begins nothing happens between deadlines; from then on a minute at a time, so the clock never
+            // jumps over a state that lasts (a manual step, a rollback waiting for people, the after-checklist).
+            var waiting = status.Phase is WindowPhase.Scheduled or WindowPhase.NoticeSent or WindowPhase.AwaitingApproval;
+            var hop = waiting && status.NextDeadline is { } next && next.At - now > TimeSpan.FromMinutes(1) ? next.At - now : TimeSpan.FromMinutes(1);
             await env.DelayAsync(hop, ct);
         }
     }

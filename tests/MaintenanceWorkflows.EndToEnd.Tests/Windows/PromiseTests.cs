@@ -274,17 +274,12 @@ public sealed class PromiseTests
         return plan with { Steps = [first, .. plan.Steps] };
     }
 
+    /// <summary>Lets the virtual clock run until the window shows the state (the shared driver of the demo and the harness).</summary>
     private static async Task WaitForAsync(WindowHarness harness, WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, Func<WindowStatus, bool> condition)
     {
-        // Lets the virtual clock run in small hops until the window shows the state; bounded by a day of window time.
-        var start = await harness.Env.GetCurrentTimeAsync();
-        while (!condition(await handle.QueryAsync(wf => wf.Status)))
+        if (await Starter.Demo.WindowDriver.RunUntilAsync(harness.Env, handle, condition) is null)
         {
-            if (await harness.Env.GetCurrentTimeAsync() - start > TimeSpan.FromDays(2))
-            {
-                throw new TimeoutException($"{handle.Id} never reached the expected state; last: {(await handle.QueryAsync(wf => wf.Status)).WaitingFor}");
-            }
-            await harness.Env.DelayAsync(TimeSpan.FromMinutes(1));
+            throw new InvalidOperationException($"{handle.Id} closed before it reached the expected state: {(await handle.GetResultAsync()).Summary}");
         }
     }
 
