@@ -105,10 +105,11 @@ public static class PostmortemBench
                 Verification = new VerificationSettings { Soak = TimeSpan.FromHours(24), Interval = TimeSpan.FromMinutes(1) },
             };
             var handle = await ScheduleCommand.StartAsync(env.Client, taskQueue, plan, "bench");
+            await RequesterConfirmation.ConfirmAsync(handle, plan, policy, world.Ses, TimeSpan.FromMinutes(2));
             var josh = policy.Approvals.Approvers.First(a => a.Id == "T-JOSH").Email!;
             var code = await ApprovalEmail.WaitForCodeAsync(world.Ses, handle.Id, josh, "approve", TimeSpan.FromMinutes(2));
             await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = "T-JOSH", Code = code, Comment = "bench" }]);
-            foreach (var item in plan.Checklist.Where(i => !i.IsAutomated))
+            foreach (var item in plan.Checklist.Where(i => !i.IsAutomated && i.Phase == ChecklistPhase.Before))
             {
                 await handle.SignalAsync(WindowHandlers.Acknowledge, [new Acknowledgement { Item = item.Id, By = "ops-lead" }]);
             }

@@ -65,6 +65,7 @@ public static class RolloutBench
         GC.Collect();
         var memoryBefore = Process.GetCurrentProcess().WorkingSet64;
         var handle = await ScheduleCommand.StartAsync(env.Client, taskQueue, plan, "bench");
+        await RequesterConfirmation.ConfirmAsync(handle, plan, policy, world.Ses, TimeSpan.FromMinutes(2));
         var josh = policy.Approvals.Approvers.First(a => a.Id == "T-JOSH").Email!;
         var code = await ApprovalEmail.WaitForCodeAsync(world.Ses, handle.Id, josh, "approve", TimeSpan.FromMinutes(2));
         await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = "T-JOSH", Code = code }]);

@@ -2,6 +2,7 @@ using MaintenanceWorkflows.Workflows.Contracts;
 using MaintenanceWorkflows.Workflows.Governance;
 using MaintenanceWorkflows.Workflows.Plans;
 using Temporalio.Common;
+using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
 namespace MaintenanceWorkflows.Workflows;
@@ -19,6 +20,9 @@ public partial class MaintenanceWindowWorkflow
     public const string RefusedUnknownPerson = "steer.unknown-person";
     public const string RefusedExtendLimit = "extend.limit";
     public const string RefusedNotWaiting = "ack.not-waiting";
+
+    /// <summary>The gate an approval status shows until the requester confirmed (policy <c>requesterConfirms</c>).</summary>
+    public const string RequesterConfirmationGate = "requester-confirmation";
 
     /// <summary>Longest approver/operator id, item id or proof code a payload may carry.</summary>
     public const int MaxIdLength = 64;
@@ -53,7 +57,7 @@ public partial class MaintenanceWindowWorkflow
             ? status with
             {
                 Approved = false,
-                MissingGates = [.. status.MissingGates, new RequiredGate { Id = "requester-confirmation", Approvers = [plan.Requester], Reason = "the requester confirms the request with their own code before votes count" }],
+                MissingGates = [.. status.MissingGates, new RequiredGate { Id = RequesterConfirmationGate, Approvers = [plan.Requester], Reason = "the requester confirms the request with their own code before votes count" }],
             }
             : status;
 
@@ -98,40 +102,92 @@ public partial class MaintenanceWindowWorkflow
         {
             return;
         }
-        if (TooLong(("by", command.By, MaxIdLength), ("code", command.Code, MaxIdLength)) is { } tooLong)
+        var refusal = await JudgeConfirmationAsync(command, signal);
+        if (refusal is not null)
         {
-            Refuse(WindowHandlers.Confirm, Bounded(command.By), tooLong.Code, tooLong.Reason);
-            return;
+            Refuse(WindowHandlers.Confirm, Bounded(command.By), refusal.Code, refusal.Reason);
+        }
+    }
+
+    /// <summary>Refuses what can be judged without the worker (shape, sizes, who, state), so nothing is recorded.</summary>
+    [WorkflowUpdateValidator(nameof(SubmitConfirmationAsync))]
+    public void ValidateSubmitConfirmation(ConfirmCommand command)
+    {
+        if (ConfirmationRefusal(command) is { } refusal)
+        {
+            throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
+        }
+    }
+
+    /// <summary>The confirmation as an update: the worker checks the code, and a bad one fails the update with the reason and is recorded as refused.</summary>
+    [WorkflowUpdate(WindowHandlers.SubmitConfirmation)]
+    public async Task<ConfirmationReceipt> SubmitConfirmationAsync(ConfirmCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var refusal = await JudgeConfirmationAsync(command, null);
+        if (refusal is not null)
+        {
+            Refuse(WindowHandlers.SubmitConfirmation, Bounded(command.By), refusal.Code, refusal.Reason);
+            throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
+        }
+        return new ConfirmationReceipt { By = KnownPerson(plan.Requester) ?? plan.Requester, Status = Approval };
+    }
+
+    /// <summary>The whole judgement of a confirmation: the rules, then the code (checked by the worker); records it when it holds.</summary>
+    private async Task<Refusal?> JudgeConfirmationAsync(ConfirmCommand command, SignalRef? signal)
+    {
+        await PreparedAsync();
+        if (ConfirmationRefusal(command) is { } refusal)
+        {
+            return refusal;
         }
         var requester = KnownPerson(plan.Requester) ?? plan.Requester;
-        if (!prepared!.RequesterConfirms || requesterConfirmed || progress.Phase.IsFinal())
+        if (ProofNotCheckable(command.Code!) is { } notCheckable)
         {
-            Refuse(WindowHandlers.Confirm, Bounded(command.By), RefusedState, requesterConfirmed ? "the request is already confirmed." : $"this window takes no confirmation (the policy does not ask for one, or the window is {progress.Phase}).");
-            return;
+            return notCheckable;
         }
-        if (!ScheduleRules.SameId(command.By ?? string.Empty, requester))
-        {
-            Refuse(WindowHandlers.Confirm, Bounded(command.By), RefusedUnknownPerson, $"only the requester, {requester}, confirms this window.");
-            return;
-        }
-        if (string.IsNullOrWhiteSpace(command.Code))
-        {
-            Refuse(WindowHandlers.Confirm, requester, RefusedProofMissing, $"no proof: the confirmation needs the confirm code mailed to {requester}; send {ConfirmExample}.");
-            return;
-        }
-        if (ProofNotCheckable(command.Code) is { } notCheckable)
-        {
-            Refuse(WindowHandlers.Confirm, requester, notCheckable.Code, notCheckable.Reason);
-            return;
-        }
-        var verdict = await VerifyAsync(requester, ProofPurposes.Confirm, command.Code, schedule.ApprovalDeadline, signal);
+        var verdict = await VerifyAsync(requester, ProofPurposes.Confirm, command.Code!, schedule.ApprovalDeadline, signal);
         if (!verdict.Valid)
         {
-            Refuse(WindowHandlers.Confirm, requester, RefusedProofInvalid, verdict.Reason);
-            return;
+            return new Refusal(RefusedProofInvalid, verdict.Reason);
+        }
+        if (requesterConfirmed)
+        {
+            return new Refusal(RefusedState, "the request is already confirmed.");
         }
         requesterConfirmed = true;
         RecordOperatorAction(new("confirm", requester, $"requester confirmed the request ({verdict.Reason})", verdict.ArrivedAt));
+        return null;
+    }
+
+    private Refusal? ConfirmationRefusal(ConfirmCommand? command)
+    {
+        if (command is null)
+        {
+            return new Refusal(RefusedPayload, $"the confirmation needs {ConfirmExample}.");
+        }
+        if (TooLong(("by", command.By, MaxIdLength), ("code", command.Code, MaxIdLength)) is { } tooLong)
+        {
+            return tooLong;
+        }
+        if (prepared is null)
+        {
+            // Judged in full once the worker has prepared the window (the handler waits for that).
+            return null;
+        }
+        var requester = KnownPerson(plan.Requester) ?? plan.Requester;
+        // An emergency that ran before its approval takes the confirmation as it takes votes: until its approval deadline.
+        if (!prepared.RequesterConfirms || requesterConfirmed || (progress.Phase.IsFinal() && !awaitingLateApproval))
+        {
+            return new Refusal(RefusedState, requesterConfirmed ? "the request is already confirmed." : $"this window takes no confirmation (the policy does not ask for one, or the window is {progress.Phase}).");
+        }
+        if (!ScheduleRules.SameId(command.By ?? string.Empty, requester))
+        {
+            return new Refusal(RefusedUnknownPerson, $"only the requester, {requester}, confirms this window.");
+        }
+        return string.IsNullOrWhiteSpace(command.Code)
+            ? new Refusal(RefusedProofMissing, $"no proof: the confirmation needs the confirm code mailed to {requester}; send {ConfirmExample}.")
+            : null;
     }
 
     private const string ConfirmExample = "{\"by\": \"ops-lead\", \"code\": \"k1-XXXX-XXXX-XXXX-XXXX\"}";

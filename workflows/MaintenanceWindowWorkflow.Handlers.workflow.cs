@@ -24,6 +24,12 @@ public partial class MaintenanceWindowWorkflow
     public const string RefusedMissingBy = "control.missing-by";
     public const string RefusedExtend = "extend.invalid";
     public const string RefusedState = "control.wrong-state";
+    public const string RefusedOutOfPhase = "ack.out-of-phase";
+
+    private const string ChecklistInPhasePatch = "checklist-items-in-their-phase";
+
+    // Whether this run binds checklist items to their phase (see ChecklistPhasesEnforced); null until first asked.
+    private bool? checklistPhasesEnforced;
 
     [WorkflowSignal(WindowHandlers.Approve)]
     public Task ApproveAsync(IRawValue? payload = null) => VoteBySignalAsync(WindowHandlers.Approve, VoteDecision.Approve, payload);
@@ -64,7 +70,7 @@ public partial class MaintenanceWindowWorkflow
         {
             return;
         }
-        var refusal = AcknowledgementRefusal(ack);
+        var refusal = AcknowledgementRefusal(ack, ChecklistPhasesEnforced());
         if (refusal is not null)
         {
             Refuse(WindowHandlers.Acknowledge, Bounded(ack.By), refusal.Code, refusal.Reason);
@@ -76,7 +82,8 @@ public partial class MaintenanceWindowWorkflow
     [WorkflowUpdateValidator(nameof(SubmitAcknowledgementAsync))]
     public void ValidateSubmitAcknowledgement(Acknowledgement ack)
     {
-        var refusal = AcknowledgementRefusal(ack);
+        // Validators run only for new updates (never on replay), so they judge by the current rules.
+        var refusal = AcknowledgementRefusal(ack, enforcePhases: true);
         if (refusal is not null)
         {
             throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
@@ -88,7 +95,7 @@ public partial class MaintenanceWindowWorkflow
     {
         ArgumentNullException.ThrowIfNull(ack);
         await PreparedAsync();
-        if (AcknowledgementRefusal(ack) is { } refusal)
+        if (AcknowledgementRefusal(ack, ChecklistPhasesEnforced()) is { } refusal)
         {
             throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
         }
@@ -353,7 +360,7 @@ public partial class MaintenanceWindowWorkflow
         return recorded;
     }
 
-    private Refusal? AcknowledgementRefusal(Acknowledgement? ack)
+    private Refusal? AcknowledgementRefusal(Acknowledgement? ack, bool enforcePhases)
     {
         if (ack is null || string.IsNullOrWhiteSpace(ack.Item))
         {
@@ -399,6 +406,13 @@ public partial class MaintenanceWindowWorkflow
             var previous = ledger.Acknowledgements.Last(a => string.Equals(a.Item, item, StringComparison.OrdinalIgnoreCase));
             return new Refusal(RefusedDuplicateAck, $"'{item}' was already acknowledged by {previous.By} at {ZoneMath.FormatUtc(previous.At)}.");
         }
+        if (enforcePhases && checklistItem is not null && manual is null && !ChecklistPhaseOpen(checklistItem.Phase))
+        {
+            return new Refusal(
+                RefusedOutOfPhase,
+                $"'{checklistItem.Id}' is on the {checklistItem.Phase.ToString().ToLowerInvariant()} checklist; it is taken only {ChecklistPhaseOpens(checklistItem.Phase)} " +
+                $"and the window is {progress.Phase} now. Acknowledge it then.");
+        }
         var stepIndex = plan.Steps.ToList().FindIndex(s => s is ManualStep && string.Equals(s.Id, item, StringComparison.OrdinalIgnoreCase));
         if (stepIndex >= 0 && execution.StepStates[stepIndex] != StepState.WaitingForAcknowledgement)
         {
@@ -427,6 +441,32 @@ public partial class MaintenanceWindowWorkflow
         ledger.Acknowledgements.Add(record);
         return record;
     }
+
+    /// <summary>
+    /// Whether a checklist phase takes acknowledgements now: before-items until the work begins (pre-checks),
+    /// during-items while the steps run and their hold lasts, after-items once the work completed. An item
+    /// ticked outside its phase would say something was checked at a time when it could not have been.
+    /// </summary>
+    private bool ChecklistPhaseOpen(ChecklistPhase phase) => phase switch
+    {
+        ChecklistPhase.Before => progress.Phase is WindowPhase.Scheduled or WindowPhase.NoticeSent or WindowPhase.AwaitingApproval,
+        ChecklistPhase.During => progress.Phase == WindowPhase.InProgress,
+        ChecklistPhase.After => progress.Phase == WindowPhase.Completed,
+        _ => false,
+    };
+
+    private static string ChecklistPhaseOpens(ChecklistPhase phase) => phase switch
+    {
+        ChecklistPhase.Before => "before the work begins (until the pre-checks start)",
+        ChecklistPhase.During => "while the window's steps run (InProgress)",
+        _ => "once the work has completed (Completed)",
+    };
+
+    /// <summary>
+    /// Histories recorded before checklist items were bound to their phase accepted them at any time; they replay
+    /// that way. Asked once, from a handler (validators may not), the first time an acknowledgement is judged.
+    /// </summary>
+    private bool ChecklistPhasesEnforced() => checklistPhasesEnforced ??= Workflow.Patched(ChecklistInPhasePatch);
 
     /// <summary>Manual steps and manual rollback steps, the things an acknowledgement can complete besides checklist items.</summary>
     private IEnumerable<PlanStep> ManualSteps() =>

@@ -3,6 +3,7 @@ using MaintenanceWorkflows.Activities.Email;
 using MaintenanceWorkflows.Workflows.Contracts;
 using MaintenanceWorkflows.Workflows.Governance;
 using MaintenanceWorkflows.Workflows.Plans;
+using MaintenanceWorkflows.Workflows.Rollout;
 using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
 using Temporalio.Api.Enums.V1;
@@ -97,7 +98,7 @@ public sealed class GovernanceActivities(WorkerPolicy worker, ApprovalProofs pro
             }
             // Only the person's own address: the codes are their signature.
             var message = new EmailMessage(
-                $"Your {(grant.Purposes.Contains(ProofPurposes.Approve) ? "approval" : grant.Purposes.Contains(ProofPurposes.Confirm) ? "confirmation" : "extension")} codes: {input.Title} ({input.WindowId})",
+                $"Your {(grant.Purposes.Contains(ProofPurposes.Approve) ? "approval" : grant.Purposes.Contains(ProofPurposes.Confirm) ? "confirmation" : input.Occasion == "continue" ? "continue" : "extension")} codes: {input.Title} ({input.WindowId})",
                 Body(input, grant),
                 null,
                 [address],
@@ -158,8 +159,19 @@ public sealed class GovernanceActivities(WorkerPolicy worker, ApprovalProofs pro
         if (codes.TryGetValue(ProofPurposes.Confirm, out var confirm))
         {
             lines.Add("You are named as the requester. If you asked for this window, confirm it (votes count only after that):");
-            lines.Add($"  signal Confirm {{\"by\": \"{grant.Person}\", \"code\": \"{confirm}\"}}");
+            lines.Add($"  starter confirm {input.WindowId} --by {grant.Person} --code {confirm}");
+            lines.Add($"  or in the Temporal UI, Send a Signal, name Confirm: {{\"by\": \"{grant.Person}\", \"code\": \"{confirm}\"}}");
             lines.Add("If you did not ask for it, do nothing and tell your governance contact.");
+        }
+        if (input.Occasion == "continue" && codes.Count == 1)
+        {
+            // The purpose is continue-<step>-<wave>; the gate waits on the rollout's own workflow.
+            var (purpose, code) = codes.First();
+            var step = purpose["continue-".Length..purpose.LastIndexOf('-')];
+            lines.Add("To let the rollout go on to its next wave:");
+            lines.Add($"  starter continue {input.WindowId} --step {step} --by {grant.Person} --code {code} --comment \"...\"");
+            lines.Add($"  or in the Temporal UI, on workflow {FleetRolloutWorkflow.IdFor(input.WindowId, step)}, Send a Signal, name Continue:");
+            lines.Add($"  {{\"by\": \"{grant.Person}\", \"code\": \"{code}\", \"comment\": \"...\"}}");
         }
         if (codes.Keys.FirstOrDefault(k => k.StartsWith("extend-", StringComparison.Ordinal)) is { } extend)
         {

@@ -14,7 +14,7 @@ public static class AckCommand
         var by = WindowArguments.By(required: true);
         var note = new Option<string?>("--note") { Description = "Evidence or remarks, recorded in the report." };
         var viaSignal = WindowArguments.ViaSignal();
-        var command = new Command("ack", "Acknowledge a manual checklist item or manual step.") { window, item, by, note, viaSignal };
+        var command = new Command("ack", "Acknowledge a manual checklist item (while its phase is open: before, during or after the work) or a manual step (while it waits).") { window, item, by, note, viaSignal };
         command.SetAction((parse, _) => RunAsync(parse, parse.GetValue(window)!, parse.GetValue(item)!, parse.GetValue(by)!, parse.GetValue(note), parse.GetValue(viaSignal), output, error));
         return command;
     }

@@ -15,7 +15,9 @@ public static class StarterCli
         root.Subcommands.Add(ScheduleCommand.Create(output, error));
         root.Subcommands.Add(VoteCommand.Create(VoteDecision.Approve, output, error));
         root.Subcommands.Add(VoteCommand.Create(VoteDecision.Reject, output, error));
+        root.Subcommands.Add(ConfirmRequestCommand.Create(output, error));
         root.Subcommands.Add(AckCommand.Create(output, error));
+        root.Subcommands.Add(ContinueRolloutCommand.Create(output, error));
         root.Subcommands.Add(ControlCommand.Create(WindowHandlers.Abort, "Stop a window: cancel it before it starts, or roll back what ran.", output, error));
         root.Subcommands.Add(ControlCommand.Create(WindowHandlers.Pause, "Hold a running window before its next step.", output, error));
         root.Subcommands.Add(ControlCommand.Create(WindowHandlers.Resume, "Continue a paused window.", output, error));

@@ -11,7 +11,7 @@ public static class WindowArguments
     /// </summary>
     public static Option<TimeSpan> WorkerTimeout { get; } = new("--timeout")
     {
-        Description = "How long approve, reject, ack and status wait for the worker to answer (default 00:00:30).",
+        Description = "How long approve, reject, confirm, continue, ack and status wait for the worker to answer (default 00:00:30).",
         DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
         Recursive = true,
     };

@@ -53,6 +53,6 @@ public static partial class ApprovalEmail
         }
     }
 
-    [GeneratedRegex(@"^\s+(?<purpose>[a-z0-9-]+)\s+(?<code>[a-z0-9]{1,8}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\s*$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s+(?<purpose>\S+)\s+(?<code>[a-z0-9]{1,8}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\s*$", RegexOptions.Multiline)]
     private static partial Regex CodeLine();
 }

@@ -26,8 +26,8 @@ public sealed class BrowserApprovalDemo(TextWriter output, object writeLock)
     private const string Operator = "sre-oncall";
 
     /// <summary>
-    /// Schedules the example v40 promotion again under its own id, ticks its manual checklist so only the approval
-    /// is missing, and reads the approver's proof code from the sandbox inbox (the worker mails it to T-JOSH only).
+    /// Schedules the example v40 promotion again under its own id, confirms it as its requester, ticks its manual before-items so only
+    /// the approval is missing, and reads the approver's proof code from the sandbox inbox (the worker mails it to T-JOSH only).
     /// Server time stays put until someone awaits the result, so the window waits for the person.
     /// </summary>
     public static async Task<BrowserApprovalWindow> ScheduleAsync(
@@ -43,7 +43,8 @@ public sealed class BrowserApprovalDemo(TextWriter output, object writeLock)
         var plan = DemoRunner.Reschedule(
             example with { Id = $"{example.Id}-browser", Title = $"{example.Title} (approve me in the browser)" }, policy, now, notBefore);
         var handle = await ScheduleCommand.StartAsync(client, taskQueue, plan, "demo");
-        foreach (var item in plan.Checklist.Where(i => !i.IsAutomated))
+        await RequesterConfirmation.ConfirmAsync(handle, plan, policy, world.Ses, TimeSpan.FromMinutes(1));
+        foreach (var item in plan.Checklist.Where(i => !i.IsAutomated && i.Phase == ChecklistPhase.Before))
         {
             await handle.ExecuteUpdateAsync(wf => wf.SubmitAcknowledgementAsync(new Acknowledgement { Item = item.Id, By = Operator, Note = "checked in the demo" }));
         }
@@ -80,6 +81,11 @@ public sealed class BrowserApprovalDemo(TextWriter output, object writeLock)
         var following = FollowAsync(narrator, window.Handle, stopFollowing.Token);
         await WaitForApprovalAsync(window.Handle, ct);
         Say($"approved    {window.Handle.Id}: the window now runs through its notice period and steps (time skipping)");
+        var after = await WindowDriver.AcknowledgeWhenOpenAsync(env, window.Handle, window.Plan, ChecklistPhase.After, Operator, "checked in the demo", ct);
+        if (after.Count > 0)
+        {
+            Say($"checklist   {Operator} acknowledges the after-items {string.Join(", ", after.Select(i => i.Id))} now that the work completed");
+        }
         var report = await window.Handle.GetResultAsync();
         await stopFollowing.CancelAsync();
         await following;

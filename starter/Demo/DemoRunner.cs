@@ -76,7 +76,8 @@ public sealed class DemoRunner(TextWriter output)
         var second = Reschedule(PlanYaml.LoadPlanFile(Path.Combine(options.ExamplesDirectory, RollingBackPlan), started), policy, started, first.Window.End);
 
         var handles = new List<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>>();
-        foreach (var plan in new[] { first, second })
+        var plans = new[] { first, second };
+        foreach (var plan in plans)
         {
             var handle = await ScheduleCommand.StartAsync(env.Client, taskQueue, plan, "demo");
             Say($"schedule    {handle.Id}: {plan.Title}");
@@ -97,8 +98,20 @@ public sealed class DemoRunner(TextWriter output)
         var narrator = new HistoryNarrator(output, writeLock);
         var following = handles.Select(h => FollowQuietlyAsync(narrator, h, stopFollowing.Token)).ToList();
         var reports = new List<MaintenanceReport>();
-        foreach (var handle in handles)
+        foreach (var (handle, index) in handles.Select((h, i) => (h, i)))
         {
+            if (index < plans.Length)
+            {
+                // The operator ticks the during- and after-items when the window reaches them (none once it rolled back).
+                foreach (var phase in new[] { ChecklistPhase.During, ChecklistPhase.After })
+                {
+                    var done = await WindowDriver.AcknowledgeWhenOpenAsync(env, handle, plans[index], phase, Operator, "checked in the demo", ct);
+                    if (done.Count > 0)
+                    {
+                        Say($"checklist   {handle.Id}: {Operator} acknowledges the {phase.ToString().ToLowerInvariant()}-items {string.Join(", ", done.Select(i => i.Id))} now that the window is {WindowDriver.OpensIn(phase)}");
+                    }
+                }
+            }
             // Awaiting the result lets the server skip time while nothing is running.
             reports.Add(await handle.GetResultAsync());
         }
@@ -167,17 +180,36 @@ public sealed class DemoRunner(TextWriter output)
         {
             Say($"              {plan.Requester} tries to approve their own window: refused: {refusal.Message}");
         }
+        // The policy has the requester confirm the request with their own code before votes count, so naming someone
+        // else as requester to approve one's own change does not work.
+        var confirmed = await RequesterConfirmation.ConfirmAsync(handle, plan, policy, world.Ses, TimeSpan.FromMinutes(1));
+        if (confirmed is not null)
+        {
+            Say($"              {confirmed.By} (the requester) confirms the request with the confirm code from their own inbox");
+        }
         var address = policy.Approvals.Approvers.First(a => a.Id == Approver).Email!;
         var code = await ApprovalEmail.WaitForCodeAsync(world.Ses, handle.Id, address, "approve", TimeSpan.FromMinutes(1));
         Say($"              inbox of {address}: 'Your approval codes' for {handle.Id}, approve code {code[..7]}… (sent to {Approver} only)");
         var receipt = await handle.ExecuteUpdateAsync(wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = Approver, Decision = VoteDecision.Approve, Code = code, Comment = "T-JOSH gate: promotion approved" }));
         Say($"              {Approver} approves with that code: {receipt.Vote.Proof}; {(receipt.Status.Approved ? "approved" : $"{receipt.Status.Approvals}/{receipt.Status.Required}")}");
-        var manual = plan.Checklist.Where(i => !i.IsAutomated).ToList();
+        var manual = plan.Checklist.Where(i => !i.IsAutomated && i.Phase == ChecklistPhase.Before).ToList();
         foreach (var item in manual)
         {
             await handle.ExecuteUpdateAsync(wf => wf.SubmitAcknowledgementAsync(new Acknowledgement { Item = item.Id, By = Operator, Note = "checked in the demo" }));
         }
-        Say($"              {Operator} acknowledges {manual.Count} manual checklist items ({string.Join(", ", manual.Select(i => i.Id))})");
+        Say($"              {Operator} acknowledges the {manual.Count} manual before-items of the checklist ({string.Join(", ", manual.Select(i => i.Id))})");
+        if (plan.Checklist.FirstOrDefault(i => !i.IsAutomated && i.Phase == ChecklistPhase.After) is { } early)
+        {
+            // Checklist items count only in their phase: ticking an after-item before the work is refused and changes nothing.
+            try
+            {
+                await handle.ExecuteUpdateAsync(wf => wf.SubmitAcknowledgementAsync(new Acknowledgement { Item = early.Id, By = Operator, Note = "too early" }));
+            }
+            catch (WorkflowUpdateFailedException e) when (e.InnerException is ApplicationFailureException refusal)
+            {
+                Say($"              {Operator} tries to tick after-item '{early.Id}' now: refused: {refusal.Message}");
+            }
+        }
     }
 
     /// <summary>Asks the window's Status until it shows what the demo waits for (the worker answers within moments).</summary>

@@ -56,6 +56,8 @@ public sealed class RolloutDemo(Action<string> say)
         var handle = await ScheduleCommand.StartAsync(client, taskQueue, plan, "demo");
         say($"schedule    {handle.Id}: {plan.Title}, as a rollout over the sandbox fleet '{SandboxWorld.FleetName}' ({SandboxWorld.FleetHosts})");
         say($"              canary 1, pause 10 min, then 25 % and 100 %; failure budget 1 host; fault injected: {FailingHost} fails its health check once patched");
+        await RequesterConfirmation.ConfirmAsync(handle, plan, policy, world.Ses, TimeSpan.FromMinutes(1));
+        say($"              {plan.Requester} confirms the request with the confirm code from their inbox");
         var address = policy.Approvals.Approvers.First(a => a.Id == "T-JOSH").Email!;
         var code = await ApprovalEmail.WaitForCodeAsync(world.Ses, handle.Id, address, "approve", TimeSpan.FromMinutes(1));
         await handle.ExecuteUpdateAsync(wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = "T-JOSH", Decision = VoteDecision.Approve, Code = code, Comment = "agent rollout approved" }));

@@ -4,6 +4,7 @@ using MaintenanceWorkflows.Workflows.Plans;
 using Microsoft.Extensions.Logging;
 using Temporalio.Common;
 using Temporalio.Converters;
+using Temporalio.Exceptions;
 using Temporalio.Workflows;
 
 namespace MaintenanceWorkflows.Workflows.Rollout;
@@ -32,39 +33,62 @@ public partial class FleetRolloutWorkflow
     public async Task ContinueAsync(IRawValue? payload = null)
     {
         var ordinal = signalsReceived[RolloutHandlers.Continue] = signalsReceived.GetValueOrDefault(RolloutHandlers.Continue) + 1;
-        var parsed = SignalPayload.Parse<ContinueCommand>(payload, "{\"by\": \"T-JOSH\", \"code\": \"k1-XXXX-XXXX-XXXX-XXXX\", \"comment\": \"...\"}");
+        var parsed = SignalPayload.Parse<ContinueCommand>(payload, ContinueExample);
         if (parsed.Value is not { } command)
         {
             Refuse(null, parsed.Error ?? "no payload");
             return;
         }
-        if ((command.By?.Length ?? 0) > MaxIdLength || (command.Code?.Length ?? 0) > MaxIdLength || (command.Comment?.Length ?? 0) > MaxTextLength)
+        if (await JudgeContinueAsync(command, new SignalRef(RolloutHandlers.Continue, ordinal)) is { } refusal)
         {
-            Refuse(Bounded(command.By), $"'by' and 'code' may have at most {MaxIdLength} characters and 'comment' {MaxTextLength}");
-            return;
+            Refuse(refusal.By, refusal.Reason);
         }
-        if (gateAfterWave is not { } gate || continuedBy is not null)
+    }
+
+    /// <summary>Refuses what can be judged without the worker (shape, sizes, no gate waiting, strangers), so nothing is recorded.</summary>
+    [WorkflowUpdateValidator(nameof(SubmitContinueAsync))]
+    public void ValidateSubmitContinue(ContinueCommand command)
+    {
+        if (ContinueRefusal(command) is { } refusal)
         {
-            Refuse(Bounded(command.By), "no continue gate is waiting");
-            return;
+            throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
         }
-        var person = input.Continuers.FirstOrDefault(p => ScheduleRules.SameId(p, command.By ?? string.Empty));
-        if (person is null)
+    }
+
+    /// <summary>
+    /// The continue gate as an update: the worker checks the code; a refusal fails the update with the reason (and a
+    /// bad code is recorded as refused), an accepted one returns who continued and which wave comes next.
+    /// </summary>
+    [WorkflowUpdate(RolloutHandlers.SubmitContinue)]
+    public async Task<ContinueReceipt> SubmitContinueAsync(ContinueCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var gate = gateAfterWave;
+        if (await JudgeContinueAsync(command, null) is { } refusal)
         {
-            Refuse(Bounded(command.By), $"only an approver of this window may continue the rollout ({string.Join(", ", input.Continuers)})");
-            return;
+            Refuse(refusal.By, refusal.Reason);
+            throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
         }
+        return new ContinueReceipt { StepId = input.Step.Id, AfterWave = gate ?? 0, By = continuedBy!, Status = Status.Line };
+    }
+
+    private const string ContinueExample = "{\"by\": \"T-JOSH\", \"code\": \"k1-XXXX-XXXX-XXXX-XXXX\", \"comment\": \"...\"}";
+
+    /// <summary>The whole judgement of a continue: the rules, then the code (checked by the worker); opens the gate when it holds.</summary>
+    private async Task<ContinueRefused?> JudgeContinueAsync(ContinueCommand command, SignalRef? signal)
+    {
+        if (ContinueRefusal(command) is { } refusal)
+        {
+            return refusal;
+        }
+        var gate = gateAfterWave!.Value;
+        var person = input.Continuers.First(p => ScheduleRules.SameId(p, command.By ?? string.Empty));
         var proof = "proof: none (policy)";
         if (input.ProofRequired)
         {
-            if (string.IsNullOrWhiteSpace(command.Code))
-            {
-                Refuse(person, $"no proof: send the {ContinuePurpose(input.Step.Id, gate)} code mailed to {person}");
-                return;
-            }
             var verdict = await Workflow.ExecuteActivityAsync<ProofVerdict>(
                 ActivityNames.VerifyProof,
-                [new VerifyProofInput(input.WindowId, input.CodeRunId, person, ContinuePurpose(input.Step.Id, gate), command.Code, input.GateExpires, new SignalRef(RolloutHandlers.Continue, ordinal), Now)],
+                [new VerifyProofInput(input.WindowId, input.CodeRunId, person, ContinuePurpose(input.Step.Id, gate), command.Code!, input.GateExpires, signal, Now)],
                 new ActivityOptions
                 {
                     StartToCloseTimeout = TimeSpan.FromSeconds(30),
@@ -74,19 +98,45 @@ public partial class FleetRolloutWorkflow
                 });
             if (!verdict.Valid)
             {
-                Refuse(person, verdict.Reason);
-                return;
+                return new ContinueRefused(person, MaintenanceWindowWorkflow.RefusedProofInvalid, verdict.Reason);
             }
             proof = verdict.Reason;
         }
         if (gateAfterWave != gate || continuedBy is not null)
         {
-            Refuse(person, "the gate this code was for is no longer waiting");
-            return;
+            return new ContinueRefused(person, MaintenanceWindowWorkflow.RefusedState, "the gate this code was for is no longer waiting");
         }
         continuedBy = person;
         Note($"continued by {person} ({proof}){(string.IsNullOrWhiteSpace(command.Comment) ? string.Empty : $": {command.Comment}")}");
+        return null;
     }
+
+    private ContinueRefused? ContinueRefusal(ContinueCommand? command)
+    {
+        if (command is null)
+        {
+            return new ContinueRefused(null, MaintenanceWindowWorkflow.RefusedPayload, $"the continue needs {ContinueExample}");
+        }
+        if ((command.By?.Length ?? 0) > MaxIdLength || (command.Code?.Length ?? 0) > MaxIdLength || (command.Comment?.Length ?? 0) > MaxTextLength)
+        {
+            return new ContinueRefused(Bounded(command.By), MaintenanceWindowWorkflow.RefusedTooLong, $"'by' and 'code' may have at most {MaxIdLength} characters and 'comment' {MaxTextLength}");
+        }
+        if (gateAfterWave is not { } gate || continuedBy is not null)
+        {
+            return new ContinueRefused(Bounded(command.By), MaintenanceWindowWorkflow.RefusedState, "no continue gate is waiting");
+        }
+        var person = input.Continuers.FirstOrDefault(p => ScheduleRules.SameId(p, command.By ?? string.Empty));
+        if (person is null)
+        {
+            return new ContinueRefused(
+                Bounded(command.By), MaintenanceWindowWorkflow.RefusedUnknownPerson, $"only an approver of this window may continue the rollout ({string.Join(", ", input.Continuers)})");
+        }
+        return input.ProofRequired && string.IsNullOrWhiteSpace(command.Code)
+            ? new ContinueRefused(person, MaintenanceWindowWorkflow.RefusedProofMissing, $"no proof: send the {ContinuePurpose(input.Step.Id, gate)} code mailed to {person}")
+            : null;
+    }
+
+    private sealed record ContinueRefused(string? By, string Code, string Reason);
 
     private async Task PauseAsync(RolloutPause pause, RolloutWave after)
     {

@@ -222,6 +222,20 @@ public sealed record ContinueCommand
     public string? Comment { get; init; }
 }
 
+/// <summary>Reply of the rollout's <c>SubmitContinue</c> update once the gate opened.</summary>
+public sealed record ContinueReceipt
+{
+    public required string StepId { get; init; }
+
+    /// <summary>The wave (1-based) after which the gate stood.</summary>
+    public required int AfterWave { get; init; }
+
+    public required string By { get; init; }
+
+    /// <summary>The rollout's status line when the gate opened.</summary>
+    public required string Status { get; init; }
+}
+
 /// <summary>Input of <see cref="RolloutBatchWorkflow"/>: one chunk of one wave.</summary>
 public sealed record RolloutBatchInput
 {
@@ -320,6 +334,7 @@ public sealed record RolloutAbortSignal
 public static class RolloutHandlers
 {
     public const string Continue = "Continue";
+    public const string SubmitContinue = "SubmitContinue";
     public const string Halt = "Halt";
     public const string Abort = "Abort";
     public const string Status = "Status";

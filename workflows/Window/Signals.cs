@@ -71,6 +71,14 @@ public sealed record ApprovalReceipt
     public required ApprovalStatus Status { get; init; }
 }
 
+/// <summary>Reply of the <c>SubmitConfirmation</c> update once the requester's confirmation is recorded.</summary>
+public sealed record ConfirmationReceipt
+{
+    public required string By { get; init; }
+
+    public required ApprovalStatus Status { get; init; }
+}
+
 /// <summary>Reply of the <c>SubmitAcknowledgement</c> update.</summary>
 public sealed record AcknowledgementReceipt
 {
@@ -101,6 +109,7 @@ public static class WindowHandlers
     public const string Confirm = "Confirm";
     public const string SubmitApproval = "SubmitApproval";
     public const string SubmitAcknowledgement = "SubmitAcknowledgement";
+    public const string SubmitConfirmation = "SubmitConfirmation";
     public const string Status = "Status";
 
     public static IReadOnlyList<string> Signals { get; } = [Approve, Reject, Confirm, Acknowledge, Abort, Pause, Resume, Extend];

@@ -33,10 +33,40 @@ public sealed class WindowCommandsTests
         Assert.Equal(Connection.ExitRefused, forged.Exit);
         Assert.Contains("refused: no proof", forged.Error, StringComparison.Ordinal);
 
+        // The requester (ops-lead) confirms the request with the confirm code only they received; nobody else can.
+        var confirmCode = await harness.CodeAsync(WindowId, "ops-lead", "confirm");
+        var stranger = await RunAsync(harness, "confirm", WindowId, "--by", "T-JOSH", "--code", confirmCode);
+        Assert.Equal(Connection.ExitRefused, stranger.Exit);
+        Assert.Contains("refused: only the requester, ops-lead, confirms this window.", stranger.Error, StringComparison.Ordinal);
+        var forgedConfirm = await RunAsync(harness, "confirm", WindowId, "--by", "ops-lead", "--code", "k1-AAAA-BBBB-CCCC-DDDD");
+        Assert.Equal(Connection.ExitRefused, forgedConfirm.Exit);
+        Assert.Contains("refused: ", forgedConfirm.Error, StringComparison.Ordinal);
+        Assert.Contains("is not ops-lead's confirm code", forgedConfirm.Error, StringComparison.Ordinal);
+        var wrongPurpose = await RunAsync(harness, "confirm", WindowId, "--by", "ops-lead", "--code", await harness.CodeAsync(WindowId, "ops-lead", "extend-1"));
+        Assert.Equal(Connection.ExitRefused, wrongPurpose.Exit);
+        Assert.Contains("is not ops-lead's confirm code", wrongPurpose.Error, StringComparison.Ordinal);
+        var noCode = await RunAsync(harness, "confirm", WindowId, "--by", "ops-lead");
+        Assert.Equal(Connection.ExitRefused, noCode.Exit);
+        Assert.Contains("refused: no proof", noCode.Error, StringComparison.Ordinal);
+        var oversized = await RunAsync(harness, "confirm", WindowId, "--by", "ops-lead", "--code", new string('k', 100));
+        Assert.Equal(Connection.ExitRefused, oversized.Exit);
+        Assert.Contains($"'code' is 100 characters; the limit is {Workflows.MaintenanceWindowWorkflow.MaxIdLength}", oversized.Error, StringComparison.Ordinal);
+
         var code = await harness.CodeAsync(WindowId, "T-JOSH", "approve");
-        var approve = await RunAsync(harness, "approve", "lambda-v40-promotion", "--by", "T-JOSH", "--code", code, "--comment", "gate ok");
-        Assert.True(approve.Exit == 0, approve.Error);
-        Assert.Contains("approve by T-JOSH recorded; the window is approved.", approve.Output, StringComparison.Ordinal);
+        var unconfirmed = await RunAsync(harness, "approve", "lambda-v40-promotion", "--by", "T-JOSH", "--code", code, "--comment", "gate ok");
+        Assert.True(unconfirmed.Exit == 0, unconfirmed.Error);
+        Assert.Contains("approve by T-JOSH recorded; 1/1 approvals, waiting for gate(s) requester-confirmation (ops-lead).", unconfirmed.Output, StringComparison.Ordinal);
+
+        var confirm = await RunAsync(harness, "confirm", WindowId, "--by", "ops-lead", "--code", confirmCode);
+        Assert.True(confirm.Exit == 0, confirm.Error);
+        Assert.Contains($"{WindowId}: the request is confirmed by its requester ops-lead; the window is approved.", confirm.Output, StringComparison.Ordinal);
+        var twice = await RunAsync(harness, "confirm", WindowId, "--by", "ops-lead", "--code", confirmCode);
+        Assert.Equal(Connection.ExitRefused, twice.Exit);
+        Assert.Contains("the request is already confirmed", twice.Error, StringComparison.Ordinal);
+
+        var approve = await RunAsync(harness, "approve", "lambda-v40-promotion", "--by", "T-JOSH", "--code", code);
+        Assert.Equal(Connection.ExitRefused, approve.Exit);
+        Assert.Contains("refused: 'T-JOSH' already voted (approve)", approve.Error, StringComparison.Ordinal);
 
         var ack = await RunAsync(harness, "ack", WindowId, "agent-fleet", "--by", "sre-oncall", "--note", "12/12 alive");
         Assert.True(ack.Exit == 0, ack.Error);
@@ -119,7 +149,10 @@ public sealed class WindowCommandsTests
 
     private static async Task<(string Path, string NoticeAt)> ExampleInTheNextSlotAsync(WindowHarness harness)
     {
-        var moved = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        // The YAML gives the start to the minute: ask for a whole minute at least a minute past the 24 h notice, so a
+        // start inside tonight's cadence slot is not cut to less notice than the policy wants.
+        var earliest = new DateTimeOffset(await harness.Env.GetCurrentTimeAsync(), TimeSpan.Zero) + TimeSpan.FromHours(24) + TimeSpan.FromMinutes(2);
+        var moved = await harness.PlanAsync("lambda-v40-promotion.yaml", new DateTimeOffset(earliest.Ticks - (earliest.Ticks % TimeSpan.TicksPerMinute), TimeSpan.Zero));
         var local = MaintenanceWorkflows.Workflows.Plans.ZoneMath.ToLocal(moved.Window.Start, moved.Window.TimeZone);
         var yaml = File.ReadAllText(Repo.Path("examples", "lambda-v40-promotion.yaml"))
             .Replace("start: 2027-02-09T02:00", $"start: {local:yyyy-MM-ddTHH:mm}", StringComparison.Ordinal);
@@ -129,7 +162,7 @@ public sealed class WindowCommandsTests
         return (path, MaintenanceWorkflows.Workflows.Plans.ZoneMath.FormatUtc(moved.Window.Start - TimeSpan.FromHours(24)));
     }
 
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(WindowHarness harness, params string[] args)
+    internal static async Task<(int Exit, string Output, string Error)> RunAsync(WindowHarness harness, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();

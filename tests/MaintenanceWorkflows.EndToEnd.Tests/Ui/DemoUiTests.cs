@@ -31,6 +31,9 @@ public sealed partial class DemoUiTests : IDisposable
 
         await WaitForAsync(stdout, running, OutcomeLine());
         Assert.Contains("approved    maint-lambda-v40-promotion-browser", stdout.ToString(), StringComparison.Ordinal);
+        // Its after-item is ticked once the work completed (checklist items count only in their phase).
+        Assert.Contains("checklist   sre-oncall acknowledges the after-items deployment-log now that the work completed", stdout.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("not acknowledged", OutcomeLine().Match(stdout.ToString()).Value, StringComparison.Ordinal);
         await stop.CancelAsync();
         Assert.Equal(0, await running.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("demo stopped.", stdout.ToString(), StringComparison.Ordinal);
@@ -72,7 +75,7 @@ public sealed partial class DemoUiTests : IDisposable
     [GeneratedRegex(@"1\. open http://localhost:\d+/namespaces/default/workflows/(?<id>\S+)\n[\s\S]*?4\. input \(JSON\): (?<json>\{.*\})")]
     private static partial Regex SignalLine();
 
-    [GeneratedRegex(@"outcome     lambda-v40-promotion-browser: Completed")]
+    [GeneratedRegex(@"outcome     lambda-v40-promotion-browser: Completed.*")]
     private static partial Regex OutcomeLine();
 
     [GeneratedRegex(@"devserver   (127\.0\.0\.1:\d+)")]

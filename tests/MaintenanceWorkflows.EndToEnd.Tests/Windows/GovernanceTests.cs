@@ -2,6 +2,7 @@ using System.Text;
 using Google.Protobuf;
 using MaintenanceWorkflows.Workflows;
 using MaintenanceWorkflows.Workflows.Governance;
+using MaintenanceWorkflows.Tests.Shared;
 using MaintenanceWorkflows.Workflows.Plans;
 using Temporalio.Client;
 using Temporalio.Exceptions;
@@ -114,11 +115,11 @@ public sealed class GovernanceTests
     [Fact]
     public async Task Requester_NamesSomeoneElseAsRequesterToApproveTheirOwnChange_VotesDoNotCountWithoutThatPersonsConfirmation()
     {
-        var policyPath = WindowHarness.PolicyVariant(yaml => yaml.Replace("  requesterMayApprove: false\n", "  requesterMayApprove: false\n  requesterConfirms: true\n", StringComparison.Ordinal));
-        await using var harness = await WindowHarness.StartAsync(new Dictionary<string, string?> { ["Policy:Path"] = policyPath });
+        // The example policy has requesterConfirms on.
+        await using var harness = await WindowHarness.StartAsync();
         // ops-lead wants to ship their own change and names sre-oncall as the requester.
         var plan = (await harness.PlanAsync("lambda-v40-promotion.yaml")) with { Requester = "sre-oncall" };
-        var handle = await harness.ScheduleAsync(plan);
+        var handle = await harness.ScheduleUnconfirmedAsync(plan);
 
         await harness.ApproveAsync(handle, approver: "ops-lead", comment: "my own change");
         await harness.ApproveAsync(handle);
@@ -140,10 +141,9 @@ public sealed class GovernanceTests
     [Fact]
     public async Task Requester_ConfirmsWithTheirOwnCode_VotesCount()
     {
-        var policyPath = WindowHarness.PolicyVariant(yaml => yaml.Replace("  requesterMayApprove: false\n", "  requesterMayApprove: false\n  requesterConfirms: true\n", StringComparison.Ordinal));
-        await using var harness = await WindowHarness.StartAsync(new Dictionary<string, string?> { ["Policy:Path"] = policyPath });
+        await using var harness = await WindowHarness.StartAsync();
         var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
-        var handle = await harness.ScheduleAsync(plan);
+        var handle = await harness.ScheduleUnconfirmedAsync(plan);
 
         await harness.ApproveAsync(handle);
         Assert.False((await handle.QueryAsync(wf => wf.Status)).Approvals.Approved);
@@ -293,6 +293,71 @@ public sealed class GovernanceTests
     }
 
     [Fact]
+    public async Task Approve_SentBeforeTheDeadlineWhileTheWorkerIsDownAcrossIt_CountsByItsArrival()
+    {
+        // Wall-clock time: under time skipping a signal waiting for a worker holds the clock, so the deadline could
+        // never pass while the worker is down. An urgent window with a one-minute notice and a deadline 30 s before
+        // its start keeps the wait short; no freezes or blackouts can move it.
+        var policyPath = WindowHarness.PolicyVariant(yaml =>
+        {
+            yaml = yaml
+                .Replace("    notice: 4h\n", "    notice: 1m\n", StringComparison.Ordinal)
+                .Replace("    reminders: [30m]\n", "    reminders: []\n", StringComparison.Ordinal)
+                .Replace("      deadlineBeforeStart: 30m\n", "      deadlineBeforeStart: 30s\n", StringComparison.Ordinal);
+            yaml = yaml[..yaml.IndexOf("\nfreezes:", StringComparison.Ordinal)] + "\nfreezes: []\n" + yaml[yaml.IndexOf("\n# Recurring jobs", StringComparison.Ordinal)..];
+            return yaml[..yaml.IndexOf("\nblackouts:", StringComparison.Ordinal)] + "\nblackouts: []\n" + yaml[yaml.IndexOf("\nincidentLevels:", StringComparison.Ordinal)..];
+        });
+        await using var harness = await WindowHarness.StartAsync(new Dictionary<string, string?> { ["Policy:Path"] = policyPath }, timeSkipping: false);
+        var plan = await harness.PlanAsync("flask-security-patch.yaml");
+        var deadline = plan.Window.Start - TimeSpan.FromSeconds(30);
+        var handle = await harness.ScheduleAsync(plan);
+        var code = await harness.CodeAsync(handle.Id, "T-JOSH", "approve");
+
+        // The worker goes down; the approval arrives before the deadline; the worker comes back after it.
+        await harness.StopWorkerAsync();
+        await handle.SignalAsync(WindowHandlers.Approve, [new ApprovalSignal { Approver = "T-JOSH", Code = code, Comment = "sent in time" }]);
+        Assert.True(new DateTimeOffset(await harness.Env.GetCurrentTimeAsync(), TimeSpan.Zero) < deadline, "the test was too slow to send the approval before the deadline");
+        await Poll.UntilAsync(
+            async () => new DateTimeOffset(await harness.Env.GetCurrentTimeAsync(), TimeSpan.Zero),
+            now => now > deadline + TimeSpan.FromSeconds(2),
+            TimeSpan.FromMinutes(2),
+            now => $"the deadline {deadline:u} did not pass (now {now:u})");
+        await harness.StartWorkerAsync();
+
+        var status = await WindowHarness.WaitForAsync(handle, s => s.Approvals.ApprovedBy.Count > 0 || s.RefusalCount > 0 || s.Phase.IsFinal());
+        Assert.True(status.Approvals.Approved, $"{status.Phase}: {status.LastRefusal?.Reason}");
+        var report = await CancelAsync(handle);
+        var vote = Assert.Single(report.Votes).Vote;
+        Assert.True(vote.At < deadline, $"the vote is dated {vote.At:u}, after the deadline {deadline:u}");
+        Assert.Contains("by ops-lead", report.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("not approved by the deadline", report.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Emergency_RequesterConfirmsAndApproverApprovesAfterTheWorkCompleted_ApprovedLate()
+    {
+        await using var harness = await WindowHarness.StartAsync(EmergencyRunbook);
+        var plan = await harness.PlanAsync("emergency-proxy-fix.yaml");
+        var handle = await harness.ScheduleUnconfirmedAsync(plan);
+        var confirm = await harness.CodeAsync(handle.Id, plan.Requester, "confirm");
+        await WindowHarness.AcknowledgeChecklistAsync(handle, plan, by: "sre-oncall");
+        await harness.Env.DelayAsync(TimeSpan.FromMinutes(20));
+        Assert.Equal(WindowPhase.Completed, (await handle.QueryAsync(wf => wf.Status)).Phase);
+
+        // The vote is recorded but does not count until the requester confirmed.
+        await harness.ApproveAsync(handle, approver: "ops-lead", comment: "retroactive for INC");
+        Assert.False((await handle.QueryAsync(wf => wf.Status)).Approvals.Approved);
+        var receipt = await handle.ExecuteUpdateAsync(wf => wf.SubmitConfirmationAsync(new ConfirmCommand { By = plan.Requester, Code = confirm }));
+        var report = await handle.GetResultAsync();
+
+        Assert.True(receipt.Status.Approved);
+        Assert.Equal(WindowPhase.Completed, report.Outcome);
+        Assert.Contains("approved late (after the work started) by ops-lead", report.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("without the required approval", report.Summary, StringComparison.Ordinal);
+        Assert.Contains(report.OperatorActions, a => a.Action == "confirm" && a.By == plan.Requester);
+    }
+
+    [Fact]
     public async Task KeyRotation_CodeIssuedUnderTheOldKey_StillValidAfterTheWorkerRotates()
     {
         await using var harness = await WindowHarness.StartAsync();
@@ -386,7 +451,7 @@ public sealed class GovernanceTests
         {
             foreach (var mail in harness.MailTo(windowId, person.Email!))
             {
-                codes.AddRange(new[] { "approve", "reject", "extend-1" }.Select(p => Starter.Demo.ApprovalEmail.Code(mail.Text, p)).OfType<string>());
+                codes.AddRange(new[] { "approve", "reject", "confirm", "extend-1" }.Select(p => Starter.Demo.ApprovalEmail.Code(mail.Text, p)).OfType<string>());
             }
         }
         Assert.NotEmpty(codes);

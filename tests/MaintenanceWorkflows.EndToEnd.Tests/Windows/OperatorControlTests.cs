@@ -98,7 +98,7 @@ public sealed class OperatorControlTests
 
         Assert.Equal(WindowPhase.Completed, report.Outcome);
         Assert.Equal(newEnd, report.WindowEnd);
-        Assert.Equal(["pause", "extend", "resume"], report.OperatorActions.Select(a => a.Action));
+        Assert.Equal(["confirm", "pause", "extend", "resume"], report.OperatorActions.Select(a => a.Action));
         Assert.Contains(report.Notices, n => n.Kind == NoticeKind.Extended);
         var settle = report.Steps.Single(s => s.StepId == Settle.Id);
         Assert.True(settle.StartedAt >= plan.Window.Start + TimeSpan.FromMinutes(25), "the next step waited for Resume");
@@ -171,7 +171,7 @@ public sealed class OperatorControlTests
         var handle = await harness.ScheduleAsync(plan);
         await harness.ApproveAsync(handle);
         var held = plan.Checklist.First(i => !i.IsAutomated && i.Phase == ChecklistPhase.Before);
-        foreach (var item in plan.Checklist.Where(i => !i.IsAutomated && i.Id != held.Id))
+        foreach (var item in plan.Checklist.Where(i => !i.IsAutomated && i.Phase == ChecklistPhase.Before && i.Id != held.Id))
         {
             await handle.ExecuteUpdateAsync(wf => wf.SubmitAcknowledgementAsync(new Acknowledgement { Item = item.Id, By = "ops-lead" }));
         }

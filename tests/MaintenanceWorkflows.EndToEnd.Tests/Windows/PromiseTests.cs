@@ -349,22 +349,13 @@ public sealed class PromiseTests
         return plan with { Steps = [first, .. plan.Steps] };
     }
 
+    /// <summary>Lets the virtual clock run until the window shows the state (the shared driver of the demo and the harness).</summary>
     private static async Task<WindowStatus> WaitForAsync(WindowHarness harness, WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport> handle, Func<WindowStatus, bool> condition)
     {
-        // Lets the virtual clock run until the window shows the state: straight to the window's next deadline when one is
-        // ahead (the legal start can be days away, depending on the weekday and hour the test runs), else in one-minute
-        // hops; bounded by two weeks of window time.
-        var start = await NowAsync(harness);
-        WindowStatus status;
-        while (!condition(status = await handle.QueryAsync(wf => wf.Status)))
+        var status = await Starter.Demo.WindowDriver.RunUntilAsync(harness.Env, handle, condition);
+        if (status is null)
         {
-            var now = await NowAsync(harness);
-            if (now - start > TimeSpan.FromDays(14))
-            {
-                throw new TimeoutException($"{handle.Id} never reached the expected state; last: {status.Phase}, waiting for {status.WaitingFor}");
-            }
-            var hop = status.NextDeadline is { } next && next.At - now > TimeSpan.FromMinutes(1) ? next.At - now : TimeSpan.FromMinutes(1);
-            await harness.Env.DelayAsync(hop);
+            throw new InvalidOperationException($"{handle.Id} closed before it reached the expected state: {(await handle.GetResultAsync()).Summary}");
         }
         return status;
     }

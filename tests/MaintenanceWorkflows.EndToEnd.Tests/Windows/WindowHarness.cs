@@ -56,9 +56,13 @@ public sealed class WindowHarness : IAsyncDisposable
     /// <summary>Worker configuration added to the sandbox's, e.g. allow-listed runbook commands.</summary>
     public Dictionary<string, string?> ExtraConfiguration { get; } = [];
 
-    public static async Task<WindowHarness> StartAsync(IReadOnlyDictionary<string, string?>? extraConfiguration = null, ServerLimits? limits = null)
+    /// <param name="timeSkipping">
+    /// Off for the few tests that need time to pass while no worker runs on the wall clock.
+    /// </param>
+    /// <param name="limits">The devserver's limits (Temporal's defaults when null).</param>
+    public static async Task<WindowHarness> StartAsync(IReadOnlyDictionary<string, string?>? extraConfiguration = null, bool timeSkipping = true, ServerLimits? limits = null)
     {
-        var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = true, Limits = limits ?? new ServerLimits() });
+        var env = await DevServerWorkflowEnvironment.StartAsync(new DevServerOptions { TimeSkipping = timeSkipping, Limits = limits ?? new ServerLimits() });
         var world = await SandboxWorld.StartAsync();
         var policyPath = extraConfiguration?.GetValueOrDefault("Policy:Path") ?? PolicyPath;
         var harness = new WindowHarness(env, world, PlanYaml.LoadPolicyFile(policyPath));
@@ -107,8 +111,19 @@ public sealed class WindowHarness : IAsyncDisposable
         return plan with { Window = plan.Window with { Start = start, End = start + plan.Window.Duration } };
     }
 
-    /// <summary>Schedules the plan and returns once the worker has prepared the window (its policy is recorded).</summary>
+    /// <summary>
+    /// Schedules the plan and returns once the worker has prepared the window (its policy is recorded) and, when the
+    /// policy asks, the requester has confirmed it with the confirm code from their own inbox, as a requester does.
+    /// </summary>
     public async Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> ScheduleAsync(MaintenancePlan plan)
+    {
+        var handle = await ScheduleUnconfirmedAsync(plan);
+        await RequesterConfirmation.ConfirmAsync(handle, plan, Policy, World.Ses, TimeSpan.FromSeconds(60));
+        return handle;
+    }
+
+    /// <summary>Schedules the plan and returns once the worker has prepared the window; its requester has not confirmed it.</summary>
+    public async Task<WorkflowHandle<MaintenanceWindowWorkflow, MaintenanceReport>> ScheduleUnconfirmedAsync(MaintenancePlan plan)
     {
         var handle = await ScheduleCommand.StartAsync(Client, TaskQueue, plan, "end-to-end test");
         await WaitForAsync(handle, s => s.PolicyHash is not null);
@@ -130,15 +145,26 @@ public sealed class WindowHarness : IAsyncDisposable
             status => $"{handle.Id}: the window's status did not reach the expected state within 30 s (phase {status.Phase}, {status.RefusalCount} refusal(s), last: {status.LastRefusal?.Reason})");
     }
 
-    /// <summary>Acknowledges every manual checklist item, as the operators on the window would.</summary>
+    /// <summary>
+    /// Acknowledges the manual before-items of the checklist, as the operators on the window would before the work
+    /// begins; during- and after-items are taken only in their phase (<see cref="AcknowledgeWhenOpenAsync"/>).
+    /// </summary>
     public static async Task AcknowledgeChecklistAsync(WorkflowHandle handle, MaintenancePlan plan, string by = "ops-lead")
     {
         ArgumentNullException.ThrowIfNull(handle);
-        foreach (var item in plan.Checklist.Where(i => !i.IsAutomated))
+        ArgumentNullException.ThrowIfNull(plan);
+        foreach (var item in plan.Checklist.Where(i => !i.IsAutomated && i.Phase == ChecklistPhase.Before))
         {
             await handle.SignalAsync(WindowHandlers.Acknowledge, [new Acknowledgement { Item = item.Id, By = by, Note = "done" }]);
         }
     }
+
+    /// <summary>
+    /// Lets the virtual clock run until the window waits for the plan's manual items of <paramref name="phase"/>,
+    /// then acknowledges them (by update, so a refusal fails the test). Returns the items acknowledged.
+    /// </summary>
+    public Task<IReadOnlyList<ChecklistItem>> AcknowledgeWhenOpenAsync(WorkflowHandle handle, MaintenancePlan plan, ChecklistPhase phase, string by = "ops-lead") =>
+        WindowDriver.AcknowledgeWhenOpenAsync(Env, handle, plan, phase, by, "done");
 
     /// <summary>Approves as the approver would: with the approve code from the email the worker sent to their own address.</summary>
     public async Task ApproveAsync(WorkflowHandle handle, string approver = "T-JOSH", string? comment = "approved in test")
@@ -156,7 +182,7 @@ public sealed class WindowHarness : IAsyncDisposable
 
     /// <summary>The person's code for a purpose (approve, reject, extend-1), from the email the worker sent to their policy address.</summary>
     public Task<string> CodeAsync(string windowId, string person, string purpose) =>
-        ApprovalEmail.WaitForCodeAsync(World.Ses, windowId, AddressOf(person), purpose, TimeSpan.FromSeconds(30));
+        ApprovalEmail.WaitForCodeAsync(World.Ses, windowId, AddressOf(person), purpose, TimeSpan.FromSeconds(60));
 
     public string AddressOf(string person) =>
         Policy.Approvals.Approvers.Concat(Policy.Approvals.Operators).First(a => string.Equals(a.Id, person, StringComparison.OrdinalIgnoreCase)).Email!;
