@@ -81,6 +81,9 @@ public static class HistoryParser
         private readonly Dictionary<long, ActivityRun> activities = [];
         private readonly List<long> activityOrder = [];
         private readonly List<VoteEvent> votes = [];
+
+        /// <summary>Accepted updates not yet completed: where their vote (-1 when none) and timeline line are, to mark them refused if they fail.</summary>
+        private readonly Dictionary<string, (CommandReceived Command, int Vote, int Line)> openUpdates = new(StringComparer.Ordinal);
         private readonly List<DateTimeOffset> windowEnds = [input.Plan.Window.End];
         private readonly List<RefusalRecord> unmatchedRefusals = [.. settled?.Refusals ?? []];
         private readonly List<RolloutRun> rollouts = [];
@@ -106,6 +109,9 @@ public static class HistoryParser
                     break;
                 case CommandReceived command:
                     ApplyCommand(command);
+                    break;
+                case UpdateFailed failedUpdate:
+                    ApplyUpdateFailure(failedUpdate);
                     break;
                 case CancelRequested cancel:
                     timeline.Add(new(cancel.At, TimelineCategory.Operator, cancel.Identity, $"Temporal cancellation requested{(cancel.Cause is null ? string.Empty : $": {cancel.Cause}")} (treated as an abort)"));
@@ -241,6 +247,37 @@ public static class HistoryParser
 
         /// <summary>A signal or an accepted update: votes, acknowledgements and operator controls.</summary>
         private void ApplyCommand(CommandReceived command)
+        {
+            var (votesBefore, linesBefore) = (votes.Count, timeline.Count);
+            ApplyCommandLines(command);
+            if (command is { Via: SignalChannel.Update, UpdateId: { } updateId } && timeline.Count > linesBefore)
+            {
+                openUpdates[updateId] = (command, votes.Count > votesBefore ? votes.Count - 1 : -1, timeline.Count - 1);
+            }
+        }
+
+        /// <summary>
+        /// An update the window accepted and then failed (a code the worker refused, a rule only the handler can judge): its
+        /// vote did not count and its line becomes a refusal, with the window's own recorded reason where it kept one.
+        /// </summary>
+        private void ApplyUpdateFailure(UpdateFailed failed)
+        {
+            if (!openUpdates.Remove(failed.UpdateId, out var open))
+            {
+                return;
+            }
+            var command = open.Command;
+            var by = command.Field("approver")?.Trim() ?? command.Field("by")?.Trim();
+            var reason = MatchRefusal(command.Name, by, command.At) ?? failed.Reason;
+            if (open.Vote >= 0)
+            {
+                votes[open.Vote] = votes[open.Vote] with { Recorded = false, RefusedBecause = reason, Settled = true };
+            }
+            var line = timeline[open.Line];
+            timeline[open.Line] = new(line.At, TimelineCategory.Refusal, line.Who, $"{command.Name} update refused: {reason}");
+        }
+
+        private void ApplyCommandLines(CommandReceived command)
         {
             var (at, name, via) = (command.At, command.Name, command.Via);
             var how = via == SignalChannel.Signal ? "signal" : "update";

@@ -52,7 +52,12 @@ public sealed class HistoryReader
                 return [new CommandReceived(at, signal.SignalName, Json(signal.Input?.Payloads_.FirstOrDefault()), SignalChannel.Signal, NullIfEmpty(signal.Identity))];
             case EventType.WorkflowExecutionUpdateAccepted:
                 var request = e.WorkflowExecutionUpdateAcceptedEventAttributes.AcceptedRequest;
-                return [new CommandReceived(at, request.Input.Name, Json(request.Input.Args?.Payloads_.FirstOrDefault()), SignalChannel.Update, NullIfEmpty(request.Meta?.Identity))];
+                return [new CommandReceived(at, request.Input.Name, Json(request.Input.Args?.Payloads_.FirstOrDefault()), SignalChannel.Update, NullIfEmpty(request.Meta?.Identity), NullIfEmpty(request.Meta?.UpdateId))];
+            case EventType.WorkflowExecutionUpdateCompleted:
+                var done = e.WorkflowExecutionUpdateCompletedEventAttributes;
+                return done.Outcome?.Failure is { } updateFailure && NullIfEmpty(done.Meta?.UpdateId) is { } updateId
+                    ? [new UpdateFailed(at, updateId, Describe(updateFailure))]
+                    : [];
             case EventType.WorkflowExecutionCancelRequested:
                 var cancel = e.WorkflowExecutionCancelRequestedEventAttributes;
                 return [new CancelRequested(at, NullIfEmpty(cancel.Identity), NullIfEmpty(cancel.Cause))];

@@ -31,11 +31,14 @@ public sealed record RolloutReported(DateTimeOffset At, string Detail) : WindowE
 public sealed record WindowEndMoved(DateTimeOffset At, DateTimeOffset From, DateTimeOffset To) : WindowEvent(At);
 
 /// <summary>A signal, or an update the window accepted for validation, with its argument as JSON when it is JSON.</summary>
-public sealed record CommandReceived(DateTimeOffset At, string Name, JsonElement? Payload, SignalChannel Via, string? Identity) : WindowEvent(At)
+public sealed record CommandReceived(DateTimeOffset At, string Name, JsonElement? Payload, SignalChannel Via, string? Identity, string? UpdateId = null) : WindowEvent(At)
 {
     /// <summary>A field of the argument by name (case-insensitive), as text; null when absent or not an object.</summary>
     public string? Field(string name) => HistoryReader.Field(Payload, name);
 }
+
+/// <summary>An accepted update whose handler then failed it (e.g. a code the worker found wrong): nothing it asked for was done.</summary>
+public sealed record UpdateFailed(DateTimeOffset At, string UpdateId, string Reason) : WindowEvent(At);
 
 public sealed record CancelRequested(DateTimeOffset At, string? Identity, string? Cause) : WindowEvent(At);
 

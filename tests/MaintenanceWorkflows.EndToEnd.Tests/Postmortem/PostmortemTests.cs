@@ -4,6 +4,9 @@ using MaintenanceWorkflows.Sandbox.Status;
 using MaintenanceWorkflows.Starter.Commands;
 using MaintenanceWorkflows.Starter.Postmortem;
 using MaintenanceWorkflows.Workflows;
+using MaintenanceWorkflows.Workflows.Plans;
+using Temporalio.Client;
+using Temporalio.Exceptions;
 
 namespace MaintenanceWorkflows.EndToEnd.Tests.Postmortem;
 
@@ -183,6 +186,27 @@ public sealed class PostmortemTests : IDisposable
         Assert.Contains("approval-request notice: email-approvers delivered", markdown, StringComparison.Ordinal);
         Assert.Contains("approval-request notice: slack-team-ops delivered", markdown, StringComparison.Ordinal);
         AssertChart(Path.Combine(Out("running"), PostmortemWriter.ChartFile), executionPanel: false);
+    }
+
+    [Fact]
+    public async Task Postmortem_ApprovalUpdateTheWorkerRefused_ShownRefusedNotRecorded()
+    {
+        await using var harness = await WindowHarness.StartAsync();
+        var plan = await harness.PlanAsync("lambda-v40-promotion.yaml");
+        var handle = await harness.ScheduleAsync(plan);
+        // A code of the right shape passes the update's validator, so the update is accepted (it is in the history);
+        // the worker then finds the code wrong and the handler fails the update.
+        await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() => handle.ExecuteUpdateAsync(
+            wf => wf.SubmitApprovalAsync(new ApprovalVote { Approver = "T-JOSH", Decision = VoteDecision.Approve, Comment = "forged", Code = "k1-ABCD-EFGH-JKMN-PQRS" })));
+        await harness.WaitForIdleActivitiesAsync(handle);
+
+        var (exit, _, error) = await RunAsync("postmortem", handle.Id, "--out", Out("refused-update"), "--address", harness.Env.Server.Target);
+
+        Assert.True(exit == 0, error);
+        var markdown = await File.ReadAllTextAsync(Path.Combine(Out("refused-update"), PostmortemWriter.MarkdownFile));
+        Assert.Matches(@"\| T-JOSH \| Approve \| update \| refused: [^|]+ \|", markdown);
+        Assert.DoesNotContain("| T-JOSH | Approve | update | recorded", markdown, StringComparison.Ordinal);
+        Assert.Contains("SubmitApproval update refused: ", markdown, StringComparison.Ordinal);
     }
 
     [Fact]
