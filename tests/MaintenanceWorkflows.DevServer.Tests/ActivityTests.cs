@@ -277,13 +277,10 @@ public sealed class ActivityTests
         return (result, activities);
     }
 
-    internal static async Task WaitForEventAsync(WorkflowHandle handle, EventType type)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!(await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == type))
-        {
-            deadline.Token.ThrowIfCancellationRequested();
-            await Task.Yield();
-        }
-    }
+    internal static Task WaitForEventAsync(WorkflowHandle handle, EventType type) =>
+        Poll.UntilAsync(
+            async () => (await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == type),
+            found => found,
+            TimeSpan.FromSeconds(20),
+            _ => $"no {type} event in {handle.Id}");
 }

@@ -34,13 +34,6 @@ public sealed class BasicWorkflowTests
         });
     }
 
-    internal static async Task WaitForStageAsync(WorkflowHandle<GreetingWorkflow, GreetingResult> handle, string stage)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (await handle.QueryAsync(wf => wf.Stage) != stage)
-        {
-            deadline.Token.ThrowIfCancellationRequested();
-            await Task.Yield();
-        }
-    }
+    internal static Task WaitForStageAsync(WorkflowHandle<GreetingWorkflow, GreetingResult> handle, string stage) =>
+        Poll.UntilAsync(() => handle.QueryAsync(wf => wf.Stage), s => s == stage, TimeSpan.FromSeconds(20), s => $"stage {s}, not {stage}");
 }

@@ -79,13 +79,6 @@ public sealed class QueryTests
         });
     }
 
-    private static async Task WaitForCountAsync(WorkflowHandle<CollectWorkflow, CollectResult> handle, int count)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (await handle.QueryAsync(wf => wf.Count) != count)
-        {
-            deadline.Token.ThrowIfCancellationRequested();
-            await Task.Yield();
-        }
-    }
+    private static Task WaitForCountAsync(WorkflowHandle<CollectWorkflow, CollectResult> handle, int count) =>
+        Poll.UntilAsync(() => handle.QueryAsync(wf => wf.Count), n => n == count, TimeSpan.FromSeconds(20), n => $"{n} values, not {count}");
 }

@@ -258,12 +258,11 @@ public sealed class VisibilityTests
                 {
                     TypedSearchAttributes = new SearchAttributeCollection.Builder().Set(Env, "initial").ToSearchAttributeCollection(),
                 });
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            while (!(await IdsAsync($"WorkflowId = '{handle.Id}' AND VisEnv = 'upserted'")).Contains(handle.Id))
-            {
-                deadline.Token.ThrowIfCancellationRequested();
-                await Task.Yield();
-            }
+            await Poll.UntilAsync(
+                () => IdsAsync($"WorkflowId = '{handle.Id}' AND VisEnv = 'upserted'"),
+                ids => ids.Contains(handle.Id),
+                TimeSpan.FromSeconds(20),
+                _ => $"{handle.Id} is not listed with VisEnv = 'upserted'");
             Assert.Empty(await IdsAsync($"WorkflowId = '{handle.Id}' AND VisEnv = 'initial'"));
             await handle.TerminateAsync();
         });

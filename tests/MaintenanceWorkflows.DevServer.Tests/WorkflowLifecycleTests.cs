@@ -223,14 +223,7 @@ public sealed class WorkflowLifecycleTests
         {
             var handle = await Client.StartWorkflowAsync(
                 (PropertiesWorkflow wf) => wf.RunAsync(new PropertiesInput("Execution")), new(Unique.Id("props"), queue));
-            using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
-            {
-                while (!await handle.QueryAsync(wf => wf.Upserted))
-                {
-                    deadline.Token.ThrowIfCancellationRequested();
-                    await Task.Yield();
-                }
-            }
+            await Poll.UntilAsync(() => handle.QueryAsync(wf => wf.Upserted), upserted => upserted, TimeSpan.FromSeconds(20), _ => "the workflow did not upsert");
             var description = await handle.DescribeAsync();
             Assert.Equal("Execution", description.TypedSearchAttributes.Get(PropertiesWorkflow.Phase));
             Assert.Equal("ops", await description.Memo["owner"].ToValueAsync<string>());

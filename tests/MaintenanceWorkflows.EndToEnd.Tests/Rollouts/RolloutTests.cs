@@ -449,40 +449,24 @@ public sealed class RolloutTests
     private static Task<FleetRolloutResult> RolloutResultAsync(WindowHarness harness, MaintenancePlan plan) =>
         harness.Client.GetWorkflowHandle(FleetRolloutWorkflow.IdFor(MaintenanceWindowInput.WorkflowIdFor(plan.Id), StepId)).GetResultAsync<FleetRolloutResult>();
 
-    internal static async Task<RolloutStatus> WaitForRolloutAsync(WorkflowHandle handle, Func<RolloutStatus, bool> until)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            try
+    internal static async Task<RolloutStatus> WaitForRolloutAsync(WorkflowHandle handle, Func<RolloutStatus, bool> until) =>
+        (await Poll.UntilAsync(
+            async () =>
             {
-                var status = await handle.QueryAsync<RolloutStatus>(RolloutHandlers.Status, []);
-                if (until(status))
+                try
                 {
-                    return status;
+                    return await handle.QueryAsync<RolloutStatus>(RolloutHandlers.Status, []);
                 }
-            }
-            catch (Temporalio.Exceptions.RpcException e) when (e.Code == Temporalio.Exceptions.RpcException.StatusCode.NotFound)
-            {
-                // The window has not started its rollout yet.
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{handle.Id}: the rollout did not reach the expected state within 30 s");
-            }
-            // A poll interval, not a timing assumption: the loop ends on the observed state.
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+                catch (Temporalio.Exceptions.RpcException e) when (e.Code == Temporalio.Exceptions.RpcException.StatusCode.NotFound)
+                {
+                    // The window has not started its rollout yet.
+                    return null;
+                }
+            },
+            status => status is not null && until(status),
+            TimeSpan.FromSeconds(30),
+            status => $"{handle.Id}: the rollout did not reach the expected state within 30 s (last: {(status is null ? "not started" : $"{status.Done} done, {status.Failed} failed")})"))!;
 
-    private static async Task WaitForPatchedAsync(WindowHarness harness, string host)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!harness.World.Fleet.IsPatched(host))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{host} was not patched within 30 s");
-            // A poll interval, not a timing assumption: the loop ends on the observed state.
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+    private static Task WaitForPatchedAsync(WindowHarness harness, string host) =>
+        Poll.UntilAsync(() => harness.World.Fleet.IsPatched(host), patched => patched, TimeSpan.FromSeconds(30), _ => $"{host} was not patched within 30 s");
 }
