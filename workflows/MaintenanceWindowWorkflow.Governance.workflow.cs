@@ -113,7 +113,8 @@ public partial class MaintenanceWindowWorkflow
     [WorkflowUpdateValidator(nameof(SubmitConfirmationAsync))]
     public void ValidateSubmitConfirmation(ConfirmCommand command)
     {
-        if (ConfirmationRefusal(command) is { } refusal)
+        // Validators run only for new updates (never on replay), so they judge by the current rules.
+        if (ConfirmationRefusal(command, takesLateConfirmation: () => true) is { } refusal)
         {
             throw new ApplicationFailureException(refusal.Reason, refusal.Code, nonRetryable: true);
         }
@@ -137,7 +138,7 @@ public partial class MaintenanceWindowWorkflow
     private async Task<Refusal?> JudgeConfirmationAsync(ConfirmCommand command, SignalRef? signal)
     {
         await PreparedAsync();
-        if (ConfirmationRefusal(command) is { } refusal)
+        if (ConfirmationRefusal(command, () => Workflow.Patched(LateConfirmationPatch)) is { } refusal)
         {
             return refusal;
         }
@@ -160,7 +161,11 @@ public partial class MaintenanceWindowWorkflow
         return null;
     }
 
-    private Refusal? ConfirmationRefusal(ConfirmCommand? command)
+    /// <summary>Windows recorded before an emergency took its requester's confirmation after the work refused it then.</summary>
+    private const string LateConfirmationPatch = "late-confirmation-for-emergencies";
+
+    /// <param name="takesLateConfirmation">Asked only when it matters: whether this run takes a confirmation after the work (see <see cref="LateConfirmationPatch"/>).</param>
+    private Refusal? ConfirmationRefusal(ConfirmCommand? command, Func<bool> takesLateConfirmation)
     {
         if (command is null)
         {
@@ -177,7 +182,7 @@ public partial class MaintenanceWindowWorkflow
         }
         var requester = KnownPerson(plan.Requester) ?? plan.Requester;
         // An emergency that ran before its approval takes the confirmation as it takes votes: until its approval deadline.
-        if (!prepared.RequesterConfirms || requesterConfirmed || (progress.Phase.IsFinal() && !awaitingLateApproval))
+        if (!prepared.RequesterConfirms || requesterConfirmed || (progress.Phase.IsFinal() && !(awaitingLateApproval && takesLateConfirmation())))
         {
             return new Refusal(RefusedState, requesterConfirmed ? "the request is already confirmed." : $"this window takes no confirmation (the policy does not ask for one, or the window is {progress.Phase}).");
         }

@@ -61,15 +61,6 @@ public sealed class HistoryLog : IReadOnlyList<HistoryEvent>
         count++;
     }
 
-    public void AddRange(IEnumerable<HistoryEvent> range)
-    {
-        ArgumentNullException.ThrowIfNull(range);
-        foreach (var evt in range)
-        {
-            Add(evt);
-        }
-    }
-
     public List<HistoryEvent> GetRange(int index, int length) => Events.GetRange(index, length);
 
     /// <summary>
